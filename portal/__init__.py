@@ -1,0 +1,106 @@
+"""Relais: the portal of a social mediation team's partner network."""
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import db as database
+from .extensions import csrf, limiter, login_manager
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_config(app):
+    return {
+        "ENV": "production",
+        "SECRET_KEY": DEV_SECRET_KEY,
+        "DATABASE_URL": "sqlite:///" + os.path.join(app.instance_path, "relais.db"),
+        "BASE_URL": "http://127.0.0.1:8000",
+        "SITE_DIR": str(PROJECT_ROOT / "site"),
+        "SERVE_SITE": True,
+        "MAIL_SERVER": "localhost",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": "",
+        "MAIL_PASSWORD": "",
+        "MAIL_SENDER": "Relais <ne-pas-repondre@relais.localhost>",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+    }
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(default_config(app))
+    if test_config is None:
+        app.config.from_prefixed_env("PORTAL")
+    else:
+        app.config.from_mapping(test_config)
+    check_secret_key(app)
+    if app.config["BASE_URL"].startswith("https://"):
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    database.bind(app.config["DATABASE_URL"])
+    app.before_request(open_connection)
+    app.teardown_request(close_connection)
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import auth, errors, health, security, site
+
+    errors.register(app)
+    register_filters(app)
+    security.register(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(site.bp)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def register_filters(app):
+    """Code -> French label filters for templates ({{ user.role | role_label }})."""
+    from . import models
+
+    vocabularies = {
+        "role_label": models.ROLES,
+        "partner_status_label": models.PARTNER_STATUSES,
+        "partner_type_label": models.PARTNER_TYPES,
+        "event_kind_label": models.EVENT_KINDS,
+        "referral_status_label": models.REFERRAL_STATUSES,
+    }
+    for name, labels in vocabularies.items():
+        app.add_template_filter(lambda code, labels=labels: labels.get(code, code), name)
+
+
+def check_secret_key(app):
+    """Refuse to run in production with the development key: sessions and
+    signed links would be forgeable by anyone who read this file."""
+    if app.config["ENV"] == "production" and not app.testing and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise RuntimeError(
+            "PORTAL_SECRET_KEY n'est pas défini : le portail refuse de démarrer en production "
+            "sans clé secrète. Générez-en une avec "
+            "python -c 'import secrets; print(secrets.token_hex(32))' "
+            "ou lancez-le en développement avec PORTAL_ENV=development."
+        )
+
+
+def open_connection():
+    database.db.connect(reuse_if_open=True)
+
+
+def close_connection(exc):
+    if not database.db.is_closed():
+        database.db.close()

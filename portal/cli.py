@@ -1,0 +1,69 @@
+"""The ``relais`` command: Flask's own commands (run, shell, routes) plus ours."""
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def cli():
+    """Relais : portail et site public du réseau de partenaires."""
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Crée la base de données ou la met à jour (sans rien effacer)."""
+    from .migrations import upgrade
+    from .models import Theme
+
+    applied = upgrade()
+    themes = Theme.load_vocabulary()
+    if applied:
+        click.echo(f"Schéma de la base mis à jour (version {applied[-1]}).")
+    else:
+        click.echo("Schéma de la base déjà à jour.")
+    click.echo(f"{themes} thématiques data·inclusion chargées.")
+
+
+@click.command("load-demo")
+@with_appcontext
+def load_demo_command():
+    """Charge le jeu de démonstration (peut être relancé sans créer de doublons)."""
+    from .demo import load_demo
+
+    accounts = load_demo()
+    click.echo("Jeu de démonstration chargé. Comptes de démonstration :")
+    for role, email, password in accounts:
+        click.echo(f"  {role:<14} {email:<34} mot de passe : {password}")
+
+
+@click.command("create-user")
+@click.option("--email", required=True, help="Adresse e-mail, qui sert d'identifiant.")
+@click.option("--role", type=click.Choice(["admin", "mediator", "partner"]), required=True)
+@click.option("--name", default="", help="Nom affiché.")
+@click.option("--partner", "partner_slug", default=None, help="Slug du partenaire (comptes partenaires).")
+@click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe")
+@with_appcontext
+def create_user_command(email, role, name, partner_slug, password):
+    """Crée un compte (administrateur, médiateur ou partenaire)."""
+    from .models import Partner, User
+
+    if len(password) < 10:
+        raise click.ClickException("Le mot de passe doit contenir au moins 10 caractères.")
+    partner = None
+    if role == "partner":
+        if not partner_slug:
+            raise click.ClickException("Un compte partenaire doit être rattaché à un partenaire : --partner SLUG.")
+        partner = Partner.get_or_none(Partner.slug == partner_slug)
+        if partner is None:
+            raise click.ClickException(f"Aucun partenaire avec le slug « {partner_slug} ».")
+    if User.by_email(email):
+        raise click.ClickException(f"Un compte existe déjà pour {email}.")
+    user = User.register(email=email, name=name, role=role, partner=partner, password=password)
+    click.echo(f"Compte créé : {user.email} ({role}).")
+
+
+def register_commands(app):
+    for command in (init_db_command, load_demo_command, create_user_command):
+        app.cli.add_command(command)

@@ -1,0 +1,84 @@
+"""Database binding: one peewee proxy, bound from a URL at app start.
+
+SQLite is the embedded default; PostgreSQL is used when the URL says so.
+Models never import a concrete database, only this proxy.
+"""
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from peewee import DatabaseProxy, DateTimeField, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+# WAL lets readers work while one writer writes; busy_timeout makes a second
+# writer wait for the lock instead of failing at once.
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "synchronous": "normal",
+}
+
+
+def make_database(url):
+    """Return an unconnected peewee database for ``url``."""
+    if url.startswith(("sqlite:", "sqliteext:")):
+        return connect(url, pragmas=SQLITE_PRAGMAS)
+    return connect(url)
+
+
+def bind(url):
+    """Bind the proxy to ``url`` and return the concrete database."""
+    database = make_database(url)
+    db.initialize(database)
+    return database
+
+
+def is_sqlite():
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def is_postgres():
+    return isinstance(db.obj, PostgresqlDatabase)
+
+
+@contextmanager
+def write_lock():
+    """A transaction that holds the write lock from its first statement.
+
+    For check-then-act writes (capacity, status transitions, one-time tokens):
+    SQLite takes the database lock with BEGIN IMMEDIATE; on PostgreSQL the
+    caller adds ``.for_update()`` to the row it reads first.
+    """
+    if is_sqlite():
+        with db.atomic("IMMEDIATE") as txn:
+            yield txn
+    else:
+        with db.atomic() as txn:
+            yield txn
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTimeField(DateTimeField):
+    """A timezone-aware timestamp, stored as naive UTC on every engine.
+
+    Naive datetimes are refused: they are the classic source of one-hour
+    shifts around the clock change.
+    """
+
+    def db_value(self, value):
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError(f"{self.name}: naive datetime refused, use an aware one")
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value

@@ -1,0 +1,501 @@
+"""The data model: every entity of DESIGN.md, with its rules in the database.
+
+Statuses and kinds are checked by the database (CHECK constraints), slugs are
+unique, links are real foreign keys, and every timestamp is timezone-aware.
+The French labels users read live next to the codes they translate.
+"""
+import csv
+import re
+import unicodedata
+from pathlib import Path
+
+from flask_login import UserMixin
+from peewee import (
+    BooleanField,
+    CharField,
+    Check,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+    TimeField,
+)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .db import UTCDateTimeField, db, utcnow
+
+# -- vocabularies (code -> French label) ------------------------------------
+
+PARTNER_TYPES = {
+    "association": "Association",
+    "institution": "Institution, service public",
+    "collectivite": "Collectivité territoriale",
+    "bailleur": "Bailleur social",
+    "regie": "Régie de quartier",
+    "employeur": "Employeur",
+    "sante": "Établissement de santé",
+    "autre": "Autre",
+}
+PARTNER_STATUSES = {
+    "pending": "En attente de validation",
+    "published": "Publié",
+    "rejected": "Refusé",
+    "withdrawn": "Retiré de l'annuaire",
+}
+RECURRENCES = {
+    "weekly": "Toutes les semaines (ou toutes les n semaines)",
+    "monthly": "Le n-ième jour du mois",
+}
+WEEKDAYS = {
+    "MO": "lundi",
+    "TU": "mardi",
+    "WE": "mercredi",
+    "TH": "jeudi",
+    "FR": "vendredi",
+    "SA": "samedi",
+    "SU": "dimanche",
+}
+EVENT_KINDS = {
+    "rencontre": "Rencontre inter-partenaires",
+    "forum-emploi": "Forum emploi",
+    "aller-vers": "Aller vers",
+    "concertation": "Réunion de concertation",
+    "autre": "Autre événement",
+}
+EVENT_STATUSES = {"scheduled": "Prévu", "cancelled": "Annulé"}
+AUDIENCES = {"public": "Ouvert à tous", "partenaires": "Réservé aux partenaires"}
+TOPIC_STATUSES = {
+    "proposed": "Proposé",
+    "accepted": "Retenu",
+    "held": "Traité",
+    "declined": "Non retenu",
+    "merged": "Regroupé avec un autre thème",
+}
+REGISTRATION_STATUSES = {
+    "confirmed": "Confirmée",
+    "waitlisted": "Sur liste d'attente",
+    "cancelled": "Annulée",
+}
+ROLES = {"admin": "Administrateur", "mediator": "Médiateur, médiatrice", "partner": "Partenaire"}
+REFERRAL_STATUSES = {
+    "sent": "Envoyée",
+    "seen": "Vue",
+    "accepted": "Acceptée",
+    "in_care": "Prise en charge",
+    "closed": "Clôturée",
+    "declined": "Refusée",
+    "expired": "Expirée",
+    "withdrawn": "Retirée",
+}
+REFERRAL_OUTCOMES = {
+    "resolved": "Résolue",
+    "not_resolved": "Non résolue",
+    "person_unreachable": "Personne injoignable",
+}
+DECLINE_REASONS = {
+    "hors_competence": "Hors de nos compétences",
+    "hors_secteur": "Hors de notre secteur",
+    "pas_de_place": "Pas de place actuellement",
+    "deja_suivie": "Personne déjà suivie",
+    "autre": "Autre raison",
+}
+URGENCIES = {"normale": "Normale", "urgente": "Urgente"}
+
+
+def one_of(column, choices, nullable=False):
+    """A CHECK constraint that keeps ``column`` inside a vocabulary."""
+    values = ", ".join(f"'{code}'" for code in choices)
+    clause = f"{column} IN ({values})"
+    if nullable:
+        clause = f"({column} IS NULL OR {clause})"
+    return Check(clause)
+
+
+def slugify(text, max_length=80):
+    """'Maison des Solidarités — Viguier' -> 'maison-des-solidarites-viguier'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "sans-nom"
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class TimestampedModel(BaseModel):
+    """Keeps created_at/updated_at current; feeds and caches rely on them."""
+
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+    def save(self, *args, **kwargs):
+        if self._pk is not None:
+            self.updated_at = utcnow()
+        return super().save(*args, **kwargs)
+
+
+# -- places and vocabularies ------------------------------------------------
+
+
+class Sector(BaseModel):
+    name = CharField(max_length=120)
+    slug = CharField(max_length=80, unique=True)
+    areas = TextField(default="")  # communes and quartiers covered, free text
+    position = IntegerField(default=0)
+
+    def __str__(self):
+        return self.name
+
+
+class Place(BaseModel):
+    name = CharField(max_length=160)
+    address = CharField(max_length=200, default="")
+    postcode = CharField(max_length=5, default="")
+    commune = CharField(max_length=120, default="")
+    sector = ForeignKeyField(Sector, null=True, backref="places", on_delete="SET NULL")
+    accessibility = TextField(default="")  # "rez-de-chaussée, accès fauteuil"…
+
+    def __str__(self):
+        return self.name
+
+
+class Theme(BaseModel):
+    """A data·inclusion ``thematiques`` entry; slugs are kept unchanged."""
+
+    slug = CharField(max_length=120, unique=True)
+    label = CharField(max_length=200)
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="CASCADE")
+
+    def __str__(self):
+        return self.label
+
+    @classmethod
+    def load_vocabulary(cls, path=Path(__file__).parent / "data" / "thematiques.csv"):
+        """Insert or update every data·inclusion theme; returns how many there are.
+
+        Sub-themes are "parent--child": the parent is the part before "--".
+        """
+        with open(path, encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle, delimiter=";"))
+        with db.atomic():
+            for row in sorted(rows, key=lambda row: "--" in row["slug"]):
+                parent_slug, _, child = row["slug"].partition("--")
+                parent = cls.get(cls.slug == parent_slug) if child else None
+                theme = cls.get_or_none(cls.slug == row["slug"]) or cls(slug=row["slug"])
+                theme.label, theme.parent = row["label"], parent
+                theme.save()
+        return len(rows)
+
+
+# -- partners ---------------------------------------------------------------
+
+
+class Partner(TimestampedModel):
+    name = CharField(max_length=200)
+    slug = CharField(max_length=80, unique=True)
+    kind = CharField(max_length=20, default="association", constraints=[one_of("kind", PARTNER_TYPES)])
+    siret = CharField(max_length=14, null=True, constraints=[Check("siret IS NULL OR length(siret) = 14")])
+    address = CharField(max_length=200, default="")
+    address_extra = CharField(max_length=200, default="")
+    postcode = CharField(max_length=5, default="")
+    commune = CharField(max_length=120, default="")
+    phone = CharField(max_length=20, default="")
+    email = CharField(max_length=254, default="")
+    website = CharField(max_length=300, default="")
+    summary = CharField(max_length=280, default="")
+    description = TextField(default="")
+    status = CharField(max_length=12, default="pending", constraints=[one_of("status", PARTNER_STATUSES)])
+    # The contact person is private: never on the public site or in exports.
+    contact_name = CharField(max_length=160, default="")
+    contact_email = CharField(max_length=254, default="")
+    contact_phone = CharField(max_length=20, default="")
+    # Id of the record in an imported directory, so a re-import updates it.
+    source_id = CharField(max_length=120, null=True, unique=True)
+    published_at = UTCDateTimeField(null=True)
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def published(cls):
+        return cls.select().where(cls.status == "published")
+
+    @property
+    def themes(self):
+        return Theme.select().join(PartnerTheme).where(PartnerTheme.partner == self).order_by(Theme.label)
+
+    @property
+    def sectors(self):
+        return Sector.select().join(PartnerSector).where(PartnerSector.partner == self)
+
+
+class PartnerTheme(BaseModel):
+    partner = ForeignKeyField(Partner, backref="theme_links", on_delete="CASCADE")
+    theme = ForeignKeyField(Theme, backref="partner_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("partner", "theme"), True),)
+
+
+class PartnerSector(BaseModel):
+    partner = ForeignKeyField(Partner, backref="sector_links", on_delete="CASCADE")
+    sector = ForeignKeyField(Sector, backref="partner_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("partner", "sector"), True),)
+
+
+# -- permanences ------------------------------------------------------------
+
+
+class Permanence(TimestampedModel):
+    """A recurring office hour of a partner, or of the team when partner is null.
+
+    weekly:  every ``every_n_weeks`` weeks on ``weekdays`` ("MO,TH").
+    monthly: the ``month_week``-th ``weekdays`` of the month (-1 = the last one).
+    """
+
+    partner = ForeignKeyField(Partner, null=True, backref="permanences", on_delete="CASCADE")
+    sector = ForeignKeyField(Sector, backref="permanences", on_delete="CASCADE")
+    place = ForeignKeyField(Place, backref="permanences", on_delete="RESTRICT")
+    title = CharField(max_length=160)
+    weekdays = CharField(max_length=20, constraints=[Check("weekdays <> ''")])
+    opens_at = TimeField()
+    closes_at = TimeField()
+    recurrence = CharField(max_length=10, default="weekly", constraints=[one_of("recurrence", RECURRENCES)])
+    every_n_weeks = IntegerField(default=1, constraints=[Check("every_n_weeks >= 1")])
+    month_week = IntegerField(null=True, constraints=[Check("month_week IS NULL OR month_week IN (-1, 1, 2, 3, 4)")])
+    valid_from = DateField()
+    valid_to = DateField(null=True)
+    notes = TextField(default="")
+    sequence = IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            Check("closes_at > opens_at"),
+            Check("recurrence <> 'monthly' OR month_week IS NOT NULL"),
+            Check("valid_to IS NULL OR valid_to >= valid_from"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def weekday_codes(self):
+        return self.weekdays.split(",")
+
+
+class Closure(BaseModel):
+    """A fermeture exceptionnelle: one day or a range of days."""
+
+    permanence = ForeignKeyField(Permanence, backref="closures", on_delete="CASCADE")
+    start_date = DateField()
+    end_date = DateField()
+    reason = CharField(max_length=200, default="")
+
+    class Meta:
+        constraints = [Check("end_date >= start_date")]
+
+
+# -- meetings and events ----------------------------------------------------
+
+
+class Topic(TimestampedModel):
+    title = CharField(max_length=160)
+    description = TextField(default="")
+    proposed_by = ForeignKeyField(Partner, null=True, backref="topics", on_delete="SET NULL")
+    status = CharField(max_length=10, default="proposed", constraints=[one_of("status", TOPIC_STATUSES)])
+    merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
+
+    def __str__(self):
+        return self.title
+
+
+class Event(TimestampedModel):
+    kind = CharField(max_length=15, constraints=[one_of("kind", EVENT_KINDS)])
+    title = CharField(max_length=200)
+    topic = ForeignKeyField(Topic, null=True, backref="events", on_delete="SET NULL")
+    description = TextField(default="")
+    starts_at = UTCDateTimeField()
+    ends_at = UTCDateTimeField()
+    all_day = BooleanField(default=False)
+    place = ForeignKeyField(Place, null=True, backref="events", on_delete="SET NULL")
+    sector = ForeignKeyField(Sector, null=True, backref="events", on_delete="SET NULL")
+    organiser = ForeignKeyField(Partner, null=True, backref="organised_events", on_delete="SET NULL")
+    audience = CharField(max_length=12, default="public", constraints=[one_of("audience", AUDIENCES)])
+    capacity = IntegerField(null=True, constraints=[Check("capacity IS NULL OR capacity >= 0")])
+    max_seats_per_registration = IntegerField(default=5, constraints=[Check("max_seats_per_registration >= 1")])
+    registration_opens_at = UTCDateTimeField(null=True)
+    registration_closes_at = UTCDateTimeField(null=True)
+    status = CharField(max_length=10, default="scheduled", constraints=[one_of("status", EVENT_STATUSES)])
+    # iCalendar SEQUENCE: bumped whenever date, time, place or status changes.
+    sequence = IntegerField(default=0)
+
+    class Meta:
+        constraints = [Check("ends_at >= starts_at")]
+
+    def __str__(self):
+        return self.title
+
+    @classmethod
+    def upcoming(cls, now=None):
+        return cls.select().where(cls.ends_at >= (now or utcnow())).order_by(cls.starts_at)
+
+
+class EventPartner(BaseModel):
+    """A partner taking part in an event, and what it brings."""
+
+    event = ForeignKeyField(Event, backref="participants", on_delete="CASCADE")
+    partner = ForeignKeyField(Partner, backref="participations", on_delete="CASCADE")
+    contribution = CharField(max_length=200, default="")  # "essai de nacelle de chantier"
+
+    class Meta:
+        indexes = ((("event", "partner"), True),)
+
+
+class JobOffer(BaseModel):
+    """A job offered by an employer at a forum emploi."""
+
+    participation = ForeignKeyField(EventPartner, backref="job_offers", on_delete="CASCADE")
+    title = CharField(max_length=160)
+    contract = CharField(max_length=60, default="")  # CDI, CDD, intérim, alternance…
+    without_diploma = BooleanField(default=False)
+
+
+class Registration(TimestampedModel):
+    """An organisation's seats at an event."""
+
+    event = ForeignKeyField(Event, backref="registrations", on_delete="CASCADE")
+    organisation = CharField(max_length=200)
+    contact_name = CharField(max_length=160)
+    contact_email = CharField(max_length=254)
+    seats = IntegerField(default=1, constraints=[Check("seats >= 1")])
+    message = TextField(default="")
+    status = CharField(max_length=10, constraints=[one_of("status", REGISTRATION_STATUSES)])
+    cancel_token = CharField(max_length=64, unique=True)
+    attended = BooleanField(null=True)
+
+
+# -- accounts ---------------------------------------------------------------
+
+
+class User(UserMixin, TimestampedModel):
+    email = CharField(max_length=254, unique=True)
+    name = CharField(max_length=160, default="")
+    password_hash = CharField(max_length=255)
+    role = CharField(max_length=10, constraints=[one_of("role", ROLES)])
+    partner = ForeignKeyField(Partner, null=True, backref="users", on_delete="CASCADE")
+    active = BooleanField(default=True)
+    last_login_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        constraints = [Check("role <> 'partner' OR partner_id IS NOT NULL")]
+
+    def __str__(self):
+        return self.name or self.email
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def is_staff(self):
+        return self.role in ("admin", "mediator")
+
+    @classmethod
+    def register(cls, email, password, role, name="", partner=None):
+        user = cls(email=email.strip().lower(), name=name, role=role, partner=partner)
+        user.set_password(password)
+        user.save()
+        return user
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return check_password_hash(self.password_hash, password)
+
+    @classmethod
+    def by_email(cls, email):
+        return cls.get_or_none(cls.email == email.strip().lower())
+
+
+# -- referrals --------------------------------------------------------------
+
+
+class Referral(TimestampedModel):
+    """A person handed over by a mediator to a partner (closed loop)."""
+
+    sender = ForeignKeyField(User, backref="referrals_sent", on_delete="RESTRICT")
+    partner = ForeignKeyField(Partner, backref="referrals", on_delete="RESTRICT")
+    theme = ForeignKeyField(Theme, null=True, backref="referrals", on_delete="SET NULL")
+    sector = ForeignKeyField(Sector, null=True, backref="referrals", on_delete="SET NULL")
+    # Personal data, kept to the minimum and blanked after the retention period.
+    person_name = CharField(max_length=80, default="")
+    person_phone = CharField(max_length=20, default="")
+    person_email = CharField(max_length=254, default="")
+    need = TextField(default="")
+    consent_at = UTCDateTimeField(null=True)
+    consent_method = CharField(max_length=120, default="")
+    urgency = CharField(max_length=10, default="normale", constraints=[one_of("urgency", URGENCIES)])
+    status = CharField(max_length=10, default="sent", constraints=[one_of("status", REFERRAL_STATUSES)])
+    outcome = CharField(max_length=20, null=True, constraints=[one_of("outcome", REFERRAL_OUTCOMES, nullable=True)])
+    decline_reason = CharField(
+        max_length=20, null=True, constraints=[one_of("decline_reason", DECLINE_REASONS, nullable=True)]
+    )
+    first_appointment = DateField(null=True)
+    anonymised_at = UTCDateTimeField(null=True)
+
+
+class ReferralTransition(BaseModel):
+    """One step of a referral's life: who moved it, when, from where to where."""
+
+    referral = ForeignKeyField(Referral, backref="transitions", on_delete="CASCADE")
+    actor = ForeignKeyField(User, null=True, backref="referral_transitions", on_delete="SET NULL")
+    actor_label = CharField(max_length=200, default="")  # "lien envoyé à contact@…"
+    from_status = CharField(max_length=10, null=True)
+    to_status = CharField(max_length=10, constraints=[one_of("to_status", REFERRAL_STATUSES)])
+    comment = TextField(default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+# -- mail -------------------------------------------------------------------
+
+
+class Outbox(BaseModel):
+    """An email to send; written in the transaction of the change that causes it."""
+
+    to_addr = CharField(max_length=254)
+    subject = CharField(max_length=250)
+    body_text = TextField()
+    body_html = TextField(default="")
+    attachments = TextField(default="[]")  # JSON: [{"filename", "mimetype", "content"}]
+    attempts = IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(default=utcnow)
+    sent_at = UTCDateTimeField(null=True)
+    last_error = TextField(default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+MODELS = [
+    Sector,
+    Place,
+    Theme,
+    Partner,
+    PartnerTheme,
+    PartnerSector,
+    Permanence,
+    Closure,
+    Topic,
+    Event,
+    EventPartner,
+    JobOffer,
+    Registration,
+    User,
+    Referral,
+    ReferralTransition,
+    Outbox,
+]
