@@ -67,3 +67,7 @@ def create_user_command(email, role, name, partner_slug, password):
 def register_commands(app):
     for command in (init_db_command, load_demo_command, create_user_command):
         app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    cli()

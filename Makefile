@@ -1,0 +1,52 @@
+# Relais — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+# Material prints an end-of-life banner about MkDocs 2; we pin MkDocs 1.x.
+export NO_MKDOCS_2_WARNING = 1
+# `make run` is a development server with the development secret key.
+RUN_ENV := PORTAL_ENV=development
+
+.PHONY: run test install install-test system-deps site clean
+
+run: install
+	$(RUN_ENV) $(BIN)/relais init-db
+	$(RUN_ENV) $(BIN)/relais load-demo
+	$(BIN)/mkdocs build --quiet
+	@echo
+	@echo "  Site public : http://$(HOST):$(PORT)/"
+	@echo "  Portail     : http://$(HOST):$(PORT)/portail/connexion"
+	@echo
+	$(RUN_ENV) $(BIN)/relais run --host $(HOST) --port $(PORT)
+
+site: install
+	$(BIN)/mkdocs build --quiet
+
+test: install-test system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(BIN)/.installed
+
+install-test: $(BIN)/.installed-test
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Debian's chromium (Playwright drives it; its own browser download is not
+# used) and PostgreSQL (the suite starts a throw-away server). Installed when
+# missing and we may: as root, or with password-less sudo in CI.
+system-deps:
+	@bash tests/install-system-deps.sh
+
+clean:
+	rm -rf site $(VENV) build *.egg-info

@@ -1,0 +1,299 @@
+"""Fixtures: a real app on a fresh database per test, a real PostgreSQL server,
+a real SMTP server and a real browser (Debian's chromium driven by Playwright).
+
+Browser and PostgreSQL tests skip when their tools are missing on a developer's
+machine, and fail loudly in CI (CI=true), where they must run.
+"""
+import glob
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from portal import create_app
+from portal.db import db
+from portal.migrations import upgrade
+from portal.models import Theme
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def missing_tool(what):
+    """Skip on a developer's machine, fail in CI."""
+    message = f"{what} est introuvable : make test l'installe (apt-get) quand il en a le droit."
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_app(database_url, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "BASE_URL": "http://relais.test",
+        "SITE_DIR": str(ROOT / "tests" / "no-site-built"),  # tests that need one build their own
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **overrides,
+    }
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        Theme.load_vocabulary()
+    db.close()
+    return app
+
+
+# -- SQLite (default) ---------------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'relais.db'}"
+
+
+@pytest.fixture
+def app(sqlite_url):
+    app = make_app(sqlite_url)
+    yield app
+    db.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# -- PostgreSQL ---------------------------------------------------------------
+
+
+def postgres_bin():
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throw-away PostgreSQL cluster on a free local port, for the whole run."""
+    bindir = postgres_bin()
+    if bindir is None:
+        missing_tool("PostgreSQL (initdb)")
+    # Not under pytest's tmp dir: as root, the server runs as "postgres",
+    # which must be able to reach its data directory.
+    top = Path(tempfile.mkdtemp(prefix="relais-pg-"))
+    datadir = top / "data"
+    port = free_port()
+    as_postgres = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(top, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+
+    def run(*cmd):
+        subprocess.run([*as_postgres, *cmd], check=True, capture_output=True)
+
+    run(str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
+    options = f"-p {port} -k {top} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+    run(str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-w", "-l", str(top / "log"), "start")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        run(str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop")
+        shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty public schema for each test."""
+    from portal.db import make_database
+
+    database = make_database(postgres_server)
+    database.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    database.close()
+    return postgres_server
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request):
+    """Runs a test once on SQLite and once on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def any_app(database_url):
+    """An app on each engine in turn (see database_url)."""
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+    db.close()
+
+
+# -- SMTP ---------------------------------------------------------------------
+
+
+class Mailbox:
+    """aiosmtpd handler keeping every accepted message."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    mailbox.port = controller.port
+    yield mailbox
+    controller.stop()
+
+
+# -- browser ------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        missing_tool("Chromium (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The real thing: demo data, the built site and `relais run` on a free port."""
+    workdir = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "PORTAL_ENV": "development",
+        "PORTAL_DATABASE_URL": f"sqlite:///{workdir / 'relais.db'}",
+        "PORTAL_SITE_DIR": str(workdir / "site"),
+        "NO_MKDOCS_2_WARNING": "1",
+    }
+    relais = [sys.executable, "-m", "portal.cli"]
+    subprocess.run([*relais, "init-db"], env=env, check=True, capture_output=True)
+    demo = subprocess.run([*relais, "load-demo"], env=env, check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(workdir / "site")],
+        env=env, check=True, cwd=ROOT, capture_output=True,
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [*relais, "run", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/portail/sante")
+        yield {"url": url, "accounts": parse_accounts(demo.stdout)}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def wait_until_up(url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def parse_accounts(output):
+    """{role: (email, password)} from what `relais load-demo` prints."""
+    accounts = {}
+    for line in output.splitlines():
+        match = re.match(r"\s+(\S.*?)\s+(\S+@\S+)\s+mot de passe : (\S+)", line)
+        if match:
+            accounts[match[1]] = (match[2], match[3])
+    return accounts
+
+
+# -- helpers ------------------------------------------------------------------
+
+
+def csrf_token(client, url):
+    """The CSRF token of the form at ``url``, as a browser would send it back."""
+    html = client.get(url).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)[1]
+
+
+@pytest.fixture
+def login(client):
+    def do_login(email, password):
+        token = csrf_token(client, "/portail/connexion")
+        return client.post(
+            "/portail/connexion", data={"csrf_token": token, "email": email, "password": password}
+        )
+
+    return do_login
+
+
+@pytest.fixture
+def make_user(app):
+    from portal.models import Partner, User
+
+    def create(role="mediator", email=None, password="mot-de-passe-solide", partner=None):
+        with app.app_context():
+            if role == "partner" and partner is None:
+                partner = Partner.create(name="Association test", slug=f"asso-{email or role}")
+            return User.register(
+                email=email or f"{role}@relais.test", password=password, role=role, partner=partner
+            )
+
+    return create
