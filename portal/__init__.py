@@ -44,11 +44,11 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     check_secret_key(app)
     if app.config["BASE_URL"].startswith("https://"):
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config["SESSION_COOKIE_SECURE"] = True
     os.makedirs(app.instance_path, exist_ok=True)
 
     database.bind(app.config["DATABASE_URL"])
-    app.before_request(open_connection)
+    # Peewee connects on the first query of a request; close at its end.
     app.teardown_request(close_connection)
 
     csrf.init_app(app)
@@ -95,10 +95,6 @@ def check_secret_key(app):
             "python -c 'import secrets; print(secrets.token_hex(32))' "
             "ou lancez-le en développement avec PORTAL_ENV=development."
         )
-
-
-def open_connection():
-    database.db.connect(reuse_if_open=True)
 
 
 def close_connection(exc):

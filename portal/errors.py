@@ -1,5 +1,5 @@
 """French error pages: every error a user can meet says what happened and what to do."""
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -25,8 +25,8 @@ CSRF_MESSAGE = (
 def render_error(code, detail=None):
     title, text = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(error=title, message=detail or text), code
-    return render_template("error.html", code=code, title=title, text=detail or text), code
+        return make_response(jsonify(error=title, message=detail or text), code)
+    return make_response(render_template("error.html", code=code, title=title, text=detail or text), code)
 
 
 def handle_http(error):
@@ -36,7 +36,7 @@ def handle_http(error):
     detail = error.description if own_message else None
     response = render_error(error.code or 500, detail)
     if error.code == 405 and error.valid_methods:
-        response[0].headers["Allow"] = ", ".join(error.valid_methods)
+        response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
 
 

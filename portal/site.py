@@ -14,7 +14,7 @@ bp = Blueprint("site", __name__)
 @bp.get("/", defaults={"path": ""})
 @bp.get("/<path:path>")
 def serve(path):
-    if not current_app.config["SERVE_SITE"]:
+    if not current_app.config["SERVE_SITE"] or path.startswith("portail/"):
         abort(404)
     root = current_app.config["SITE_DIR"]
     if not os.path.isfile(os.path.join(root, "index.html")):

@@ -270,7 +270,7 @@ def parse_accounts(output):
 def csrf_token(client, url):
     """The CSRF token of the form at ``url``, as a browser would send it back."""
     html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)[1]
+    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html)[1]
 
 
 @pytest.fixture
@@ -293,7 +293,7 @@ def make_user(app):
             if role == "partner" and partner is None:
                 partner = Partner.create(name="Association test", slug=f"asso-{email or role}")
             return User.register(
-                email=email or f"{role}@relais.test", password=password, role=role, partner=partner
+                email=email or f"{role}@relais.example", password=password, role=role, partner=partner
             )
 
     return create

@@ -41,9 +41,9 @@ def test_event_cannot_end_before_it_starts(any_app):
 
 def test_partner_account_needs_a_partner(any_app):
     with pytest.raises(IntegrityError), db.atomic():
-        User.register(email="p@relais.test", password="x" * 12, role="partner")
+        User.register(email="p@relais.example", password="x" * 12, role="partner")
     with pytest.raises(IntegrityError), db.atomic():
-        User.register(email="p@relais.test", password="x" * 12, role="superuser")
+        User.register(email="p@relais.example", password="x" * 12, role="superuser")
 
 
 def test_permanence_rules(any_app):

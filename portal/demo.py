@@ -1,0 +1,802 @@
+"""A realistic, fictional demo dataset: the partner network of a régie de quartiers.
+
+Setting: the Régie de quartiers du Carcassonnais (Aude) and its four sectors.
+Every person is invented; organisations are generic types (CAF, CMP, MDS…) or
+invented names; phone numbers, e-mail addresses, websites and SIRET are fictional.
+
+``load_demo()`` is idempotent: each row is looked up by a natural key (slug,
+name, title…) and created only when missing, so it can be run again safely.
+Dates are relative to ``today`` so the calendar always has past and upcoming items.
+"""
+import datetime as dt
+import secrets
+from zoneinfo import ZoneInfo
+
+from .db import db, utcnow
+from .models import (
+    Closure,
+    Event,
+    EventPartner,
+    JobOffer,
+    Partner,
+    PartnerSector,
+    PartnerTheme,
+    Permanence,
+    Place,
+    Registration,
+    Sector,
+    Theme,
+    Topic,
+    User,
+    slugify,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+CITY = {"postcode": "11000", "commune": "Carcassonne"}
+
+# -- demo accounts: (role, French label, email, password, name, partner slug) --
+
+ACCOUNTS = [
+    ("admin", "Administrateur", "admin@relais.example", "demo-admin-2026", "Claire Fabre", None),
+    ("mediator", "Médiatrice", "mediatrice@relais.example", "demo-mediation-2026", "Samira Oulhadj", None),
+    (
+        "partner",
+        "Partenaire",
+        "partenaire@relais.example",
+        "demo-partenaire-2026",
+        "Gérard Pujol",
+        "amicale-des-locataires-de-la-conte-et-joliot-curie",
+    ),
+]
+
+# -- sectors and places -----------------------------------------------------
+
+SECTORS = [
+    ("La Conte et Joliot Curie", "Quartiers de La Conte et de Joliot Curie, Carcassonne"),
+    ("Viguier et Saint Jacques", "Quartiers du Viguier et de Saint-Jacques, Carcassonne"),
+    ("Ozanam et Albignac", "Quartiers d'Ozanam et d'Albignac, Carcassonne"),
+    ("Grazailles et Fleming", "Quartiers de Grazailles et de Fleming, Carcassonne"),
+]
+
+# (name, address, sector name or None, accessibility)
+PLACES = [
+    (
+        "Local de médiation Joliot Curie",
+        "4 allée des Genêts",
+        "La Conte et Joliot Curie",
+        "Rez-de-chaussée, entrée de plain-pied, accessible en fauteuil roulant.",
+    ),
+    (
+        "Maison de quartier de La Conte",
+        "18 rue des Cigales",
+        "La Conte et Joliot Curie",
+        "Salle au rez-de-chaussée, rampe d'accès ; toilettes adaptées.",
+    ),
+    (
+        "Square des Micocouliers, sous le barnum",
+        "Square des Micocouliers, angle rue des Cigales",
+        "La Conte et Joliot Curie",
+        "Espace public de plain-pied ; bancs et ombre. Repli au local de médiation en cas de pluie.",
+    ),
+    (
+        "Maison de quartier du Viguier",
+        "7 place des Tilleuls",
+        "Viguier et Saint Jacques",
+        "Accès de plain-pied ; boucle magnétique à l'accueil.",
+    ),
+    (
+        "Local associatif Saint-Jacques",
+        "22 rue des Lavandières",
+        "Viguier et Saint Jacques",
+        "Au premier étage sans ascenseur : rendez-vous possible au rez-de-chaussée sur demande.",
+    ),
+    (
+        "Centre social Ozanam",
+        "3 avenue des Pins",
+        "Ozanam et Albignac",
+        "Bâtiment accessible, ascenseur, places de stationnement réservées devant l'entrée.",
+    ),
+    (
+        "Local de la Régie à Albignac",
+        "11 rue des Amandiers",
+        "Ozanam et Albignac",
+        "Rez-de-chaussée, une marche de 5 cm à l'entrée ; sonnette à hauteur de fauteuil.",
+    ),
+    (
+        "Place des Oliviers, sous le barnum",
+        "Place des Oliviers, devant la pharmacie",
+        "Ozanam et Albignac",
+        "Espace public de plain-pied, arrêt de bus à 50 m.",
+    ),
+    (
+        "Maison des services de Grazailles",
+        "9 rue des Capucines",
+        "Grazailles et Fleming",
+        "Accessible en fauteuil roulant ; espace d'attente avec jeux pour les enfants.",
+    ),
+    (
+        "Local de médiation Fleming",
+        "2 impasse des Acacias",
+        "Grazailles et Fleming",
+        "Rez-de-chaussée, porte large ; pas de toilettes accessibles sur place.",
+    ),
+    (
+        "Square des Lauriers, sous le barnum",
+        "Square des Lauriers, près de l'aire de jeux",
+        "Grazailles et Fleming",
+        "Espace public de plain-pied, cheminement stabilisé.",
+    ),
+    (
+        "Gymnase des Platanes",
+        "35 boulevard des Platanes",
+        "Grazailles et Fleming",
+        "Salle de sport de plain-pied, parking de 80 places dont 4 réservées ; vestiaires accessibles.",
+    ),
+]
+
+# -- partners ---------------------------------------------------------------
+# Each partner: name, kind, summary (≤ 280 characters), description, address,
+# phone, email, website, contact (name, email, phone), themes, sectors ("all"
+# or a list of sector names), optional status (default "published") and siret
+# (an 8-digit SIREN body and a 4-digit NIC: check digits are computed).
+
+ALL = "all"
+S1, S2, S3, S4 = (name for name, _ in SECTORS)
+
+NETWORK_PARTNERS = [
+    {
+        "name": "Régie de quartiers du Carcassonnais",
+        "kind": "regie",
+        "summary": "Médiation sociale, tranquillité publique et cadre de vie dans les quartiers de Carcassonne : "
+        "permanences, « aller vers » et rencontres inter-partenaires.",
+        "description": "L'équipe de médiateurs de la Régie intervient sur quatre secteurs. Elle pacifie les "
+        "relations de voisinage, facilite l'accès aux droits et oriente les habitants vers les partenaires "
+        "du réseau. Elle organise les rencontres inter-partenaires et les cafés « aller vers ».",
+        "address": "14 rue des Genêts",
+        "phone": "04 68 11 20 30",
+        "email": "mediation@regie-carcassonnais.example",
+        "website": "https://regie-carcassonnais.example",
+        "contact": ("Claire Fabre", "c.fabre@regie-carcassonnais.example", "04 68 11 20 31"),
+        "themes": ["remobilisation--lien-social", "logement-hebergement--se-maintenir-dans-le-logement"],
+        "sectors": ALL,
+        "siret": ("41297350", "0027"),
+    },
+    {
+        "name": "CAF de l'Aude",
+        "kind": "institution",
+        "summary": "Prestations familiales, aides au logement, RSA et prime d'activité ; accompagnement "
+        "des familles par les travailleurs sociaux de la CAF.",
+        "description": "La Caisse d'allocations familiales reçoit sur rendez-vous dans les quartiers. "
+        "Ses travailleurs sociaux accompagnent les familles qui traversent une séparation, un deuil "
+        "ou des difficultés de logement, en lien avec les médiateurs.",
+        "address": "10 rue des Remparts",
+        "phone": "04 68 11 40 00",
+        "email": "partenaires@caf-aude.example",
+        "website": "https://caf-aude.example",
+        "contact": ("Isabelle Roques", "i.roques@caf-aude.example", "04 68 11 40 12"),
+        "themes": [
+            "difficultes-administratives-ou-juridiques--accompagnement-pour-lacces-aux-droits",
+            "famille",
+            "logement-hebergement--reduire-les-impayes-de-loyer",
+        ],
+        "sectors": ALL,
+    },
+    {
+        "name": "Centre médico-psychologique adultes de Carcassonne",
+        "kind": "sante",
+        "summary": "CMP : consultations de psychiatrie et de soutien psychologique pour adultes, "
+        "sans avance de frais, sur rendez-vous.",
+        "description": "Le CMP accueille les adultes en souffrance psychique : premier entretien infirmier, "
+        "consultations avec un psychiatre ou un psychologue, visites à domicile. Les médiateurs peuvent "
+        "y orienter une personne avec son accord.",
+        "address": "5 rue du Docteur Laffon",
+        "phone": "04 68 11 52 60",
+        "email": "cmp-adultes@ch-carcassonne.example",
+        "website": "",
+        "contact": ("Marc Estève", "m.esteve@ch-carcassonne.example", "04 68 11 52 61"),
+        "themes": ["sante--sante-mentale", "sante--acces-aux-soins"],
+        "sectors": ALL,
+    },
+    {
+        "name": "Maison départementale des solidarités Carcassonne Est",
+        "kind": "institution",
+        "summary": "Service social départemental : accueil, accompagnement social, protection de "
+        "l'enfance et PMI pour l'est de Carcassonne.",
+        "description": "Les assistantes sociales de la MDS reçoivent sur rendez-vous et lors de permanences "
+        "dans les quartiers. Elles instruisent les demandes d'aides (FSL, aides financières) et "
+        "accompagnent les familles.",
+        "address": "27 avenue des Mimosas",
+        "phone": "04 68 11 61 00",
+        "email": "mds-est@aude-solidarites.example",
+        "website": "",
+        "contact": ("Sophie Marty", "s.marty@aude-solidarites.example", "04 68 11 61 07"),
+        "themes": [
+            "difficultes-financieres",
+            "famille--soutien-a-la-parentalite-et-a-leducation",
+            "logement-hebergement--se-maintenir-dans-le-logement",
+        ],
+        "sectors": [S1, S2],
+    },
+    {
+        "name": "Maison départementale des solidarités Carcassonne Ouest",
+        "kind": "institution",
+        "summary": "Service social départemental pour l'ouest de Carcassonne : accompagnement social, "
+        "aides financières, PMI.",
+        "description": "La MDS Ouest couvre Ozanam, Albignac, Grazailles et Fleming. Une assistante sociale "
+        "tient une permanence hebdomadaire à la Maison des services de Grazailles.",
+        "address": "3 rue des Hirondelles",
+        "phone": "04 68 11 62 00",
+        "email": "mds-ouest@aude-solidarites.example",
+        "website": "",
+        "contact": ("Karim Haddad", "k.haddad@aude-solidarites.example", "04 68 11 62 04"),
+        "themes": ["difficultes-financieres", "famille", "logement-hebergement--reduire-les-impayes-de-loyer"],
+        "sectors": [S3, S4],
+    },
+    {
+        "name": "France Travail Carcassonne",
+        "kind": "institution",
+        "summary": "Inscription, indemnisation et accompagnement des demandeurs d'emploi ; "
+        "offres d'emploi du bassin carcassonnais.",
+        "description": "L'agence accompagne les demandeurs d'emploi et les employeurs. Un conseiller "
+        "référent quartiers prioritaires travaille avec la Régie à la préparation du forum emploi.",
+        "address": "40 avenue du Général Leclerc",
+        "phone": "04 68 11 70 00",
+        "email": "quartiers.carcassonne@francetravail.example",
+        "website": "https://francetravail.example",
+        "contact": ("Julien Carrère", "j.carrere@francetravail.example", "04 68 11 70 15"),
+        "themes": ["trouver-un-emploi", "preparer-sa-candidature", "se-former--trouver-sa-formation"],
+        "sectors": ALL,
+    },
+    {
+        "name": "Mission locale du Carcassonnais",
+        "kind": "association",
+        "summary": "Accompagnement des 16-25 ans vers l'emploi, la formation, le logement et la santé ; "
+        "Contrat d'engagement jeune.",
+        "description": "La Mission locale reçoit les jeunes sans rendez-vous le mercredi. Ses conseillers "
+        "viennent aux cafés « aller vers » pour rencontrer les jeunes qui ne poussent pas sa porte.",
+        "address": "8 rue Antoine Marty",
+        "phone": "04 68 11 72 40",
+        "email": "accueil@missionlocale-carcassonnais.example",
+        "website": "https://missionlocale-carcassonnais.example",
+        "contact": ("Laura Bonnafous", "l.bonnafous@missionlocale-carcassonnais.example", "06 12 34 56 78"),
+        "themes": ["trouver-un-emploi", "se-former", "choisir-un-metier"],
+        "sectors": ALL,
+        "siret": ("38412765", "0015"),
+    },
+    {
+        "name": "CCAS de Carcassonne",
+        "kind": "collectivite",
+        "summary": "Centre communal d'action sociale : domiciliation, aides facultatives, "
+        "accompagnement des personnes âgées et isolées.",
+        "description": "Le CCAS instruit les aides facultatives de la Ville (secours d'urgence, aide à "
+        "l'énergie), assure la domiciliation et tient le registre des personnes vulnérables en cas "
+        "de canicule.",
+        "address": "1 place de la Mairie",
+        "phone": "04 68 11 80 00",
+        "email": "ccas@ville-carcassonne.example",
+        "website": "",
+        "contact": ("Nathalie Py", "n.py@ville-carcassonne.example", "04 68 11 80 09"),
+        "themes": [
+            "difficultes-financieres--prevenir-une-degradation-de-la-situation-financiere",
+            "famille--prise-en-charge-personne-dependante",
+        ],
+        "sectors": ALL,
+    },
+    {
+        "name": "Amicale des locataires de La Conte et Joliot Curie",
+        "kind": "association",
+        "summary": "Association de locataires : représentation auprès du bailleur, charges locatives, "
+        "travaux et vie de la résidence.",
+        "description": "L'amicale défend les locataires auprès du bailleur (charges, réparations, "
+        "chauffage) et anime des moments conviviaux. Elle tient une permanence mensuelle à la "
+        "Maison de quartier de La Conte.",
+        "address": "18 rue des Cigales",
+        "phone": "06 23 45 67 81",
+        "email": "amicale.laconte@locataires.example",
+        "website": "",
+        "contact": ("Gérard Pujol", "g.pujol@locataires.example", "06 23 45 67 81"),
+        "themes": ["logement-hebergement", "logement-hebergement--se-maintenir-dans-le-logement"],
+        "sectors": [S1],
+        "siret": ("79845162", "0012"),
+    },
+    {
+        "name": "Union des locataires de Grazailles et Fleming",
+        "kind": "association",
+        "summary": "Association de locataires de Grazailles et Fleming : charges, état des logements, "
+        "cadre de vie, concertation sur les projets de rénovation.",
+        "description": "L'union participe aux réunions de concertation avec le bailleur et la Ville. "
+        "Elle aide les locataires à contester une régularisation de charges et à signaler les "
+        "désordres techniques.",
+        "address": "9 rue des Capucines",
+        "phone": "06 34 56 78 12",
+        "email": "union.grazailles@locataires.example",
+        "website": "",
+        "contact": ("Fatima Zeroual", "f.zeroual@locataires.example", "06 34 56 78 12"),
+        "themes": ["logement-hebergement", "logement-hebergement--reduire-les-impayes-de-loyer"],
+        "sectors": [S4],
+    },
+    {
+        "name": "Horizon Addictions Aude",
+        "kind": "sante",
+        "summary": "CSAPA : accueil, soins et prévention en addictologie (alcool, tabac, cannabis, jeux), "
+        "consultations jeunes consommateurs.",
+        "description": "Le centre de soins, d'accompagnement et de prévention en addictologie reçoit "
+        "gratuitement et de façon anonyme les personnes et leur entourage. Son équipe intervient "
+        "à la prochaine rencontre inter-partenaires sur les addictions.",
+        "address": "12 rue de la Liberté",
+        "phone": "04 68 11 54 30",
+        "email": "accueil@horizon-addictions.example",
+        "website": "https://horizon-addictions.example",
+        "contact": ("Thomas Garcia", "t.garcia@horizon-addictions.example", "04 68 11 54 32"),
+        "themes": ["sante--addictions", "sante--acces-aux-soins"],
+        "sectors": ALL,
+    },
+    {
+        "name": "GEM Le Phare",
+        "kind": "association",
+        "summary": "Groupe d'entraide mutuelle : un lieu d'accueil et d'activités géré par et pour "
+        "des personnes vivant avec des troubles psychiques.",
+        "description": "Le GEM propose des activités collectives (cuisine, sorties, jardin) pour rompre "
+        "l'isolement. Ses adhérents ont témoigné à la rencontre inter-partenaires sur la santé mentale.",
+        "address": "6 rue des Orangers",
+        "phone": "04 68 11 55 10",
+        "email": "accueil@gem-carcassonne.example",
+        "website": "",
+        "contact": ("Élodie Ramon", "e.ramon@gem-carcassonne.example", "06 45 67 81 23"),
+        "themes": ["sante--sante-mentale", "remobilisation--lien-social", "remobilisation--bien-etre-confiance-en-soi"],
+        "sectors": ALL,
+        "siret": ("81123456", "0019"),
+    },
+    {
+        "name": "Clic & Droits",
+        "kind": "association",
+        "summary": "Espace labellisé France Services et médiation numérique : aide aux démarches en ligne, "
+        "ateliers d'initiation, prêt d'ordinateurs.",
+        "description": "Les conseillers numériques accompagnent les démarches CAF, impôts, ANTS et France "
+        "Travail, et animent des ateliers pour apprendre à utiliser un smartphone ou une messagerie.",
+        "address": "7 place des Tilleuls",
+        "phone": "04 68 11 90 20",
+        "email": "contact@clic-et-droits.example",
+        "website": "https://clic-et-droits.example",
+        "contact": ("Yannick Bertrand", "y.bertrand@clic-et-droits.example", "04 68 11 90 21"),
+        "themes": [
+            "numerique",
+            "numerique--acceder-a-des-services-en-ligne",
+            "difficultes-administratives-ou-juridiques--accompagnement-aux-demarches-administratives",
+        ],
+        "sectors": [S2, S3],
+    },
+    {
+        "name": "Familles en Carcassonnais",
+        "kind": "association",
+        "summary": "Association familiale : soutien à la parentalité, médiation familiale, "
+        "aide aux devoirs et lieu d'accueil enfants-parents.",
+        "description": "L'association accueille les parents et leurs jeunes enfants, propose des groupes "
+        "de parole et une médiation familiale en cas de séparation.",
+        "address": "3 avenue des Pins",
+        "phone": "04 68 11 56 70",
+        "email": "bonjour@familles-carcassonnais.example",
+        "website": "",
+        "contact": ("Mélanie Ortiz", "m.ortiz@familles-carcassonnais.example", "04 68 11 56 71"),
+        "themes": ["famille--soutien-a-la-parentalite-et-a-leducation", "famille--surmonter-conflits-separation-violence"],
+        "sectors": [S3, S4],
+    },
+    {
+        "name": "Mobil'Aude",
+        "kind": "association",
+        "summary": "Garage solidaire et auto-école sociale : réparations à prix réduit, location de "
+        "véhicules et de scooters, préparation au permis.",
+        "description": "Mobil'Aude lève les freins de mobilité vers l'emploi : diagnostic mobilité, code "
+        "et conduite à tarif adapté, location de véhicules pour une prise de poste.",
+        "address": "Zone artisanale des Chênes, 15 rue des Artisans",
+        "phone": "04 68 11 57 80",
+        "email": "garage@mobil-aude.example",
+        "website": "https://mobil-aude.example",
+        "contact": ("Rachid Belkacem", "r.belkacem@mobil-aude.example", "06 56 78 12 34"),
+        "themes": ["mobilite", "mobilite--preparer-un-permis", "mobilite--entretenir-reparer-son-vehicule"],
+        "sectors": ALL,
+        "siret": ("50298374", "0021"),
+    },
+    {
+        "name": "Point-justice de Carcassonne",
+        "kind": "institution",
+        "summary": "Information juridique gratuite et confidentielle : consultations d'avocats, "
+        "conciliateur de justice, aide aux victimes.",
+        "description": "Le point-justice, animé par le conseil départemental de l'accès au droit, tient "
+        "des consultations juridiques gratuites dans les quartiers, sur rendez-vous.",
+        "address": "2 rue du Palais",
+        "phone": "04 68 11 63 40",
+        "email": "point-justice@acces-droit-aude.example",
+        "website": "",
+        "contact": ("Hélène Vidal", "h.vidal@acces-droit-aude.example", "04 68 11 63 41"),
+        "themes": [
+            "difficultes-administratives-ou-juridiques--prendre-en-compte-une-problematique-judiciaire",
+            "difficultes-administratives-ou-juridiques--connaitre-ses-droits-face-a-une-discrimination",
+        ],
+        "sectors": ALL,
+    },
+    {
+        "name": "Habitat du Carcassonnais",
+        "kind": "bailleur",
+        "summary": "Bailleur social : gestion locative, gardiens d'immeubles, conseillères en économie "
+        "sociale et familiale, prévention des impayés.",
+        "description": "Le bailleur gère les résidences des quatre secteurs. Ses conseillères en économie "
+        "sociale et familiale travaillent avec les médiateurs de la Régie sur les impayés et les "
+        "troubles de voisinage.",
+        "address": "20 boulevard des Platanes",
+        "phone": "04 68 11 30 00",
+        "email": "relation-locataires@habitat-carcassonnais.example",
+        "website": "https://habitat-carcassonnais.example",
+        "contact": ("Pauline Cazals", "p.cazals@habitat-carcassonnais.example", "04 68 11 30 22"),
+        "themes": [
+            "logement-hebergement--reduire-les-impayes-de-loyer",
+            "logement-hebergement--changer-de-logement",
+            "logement-hebergement--se-maintenir-dans-le-logement",
+        ],
+        "sectors": ALL,
+    },
+    {
+        "name": "Épicerie solidaire Le Panier du Viguier",
+        "kind": "association",
+        "summary": "Épicerie solidaire : produits alimentaires et d'hygiène à 10 à 30 % du prix, "
+        "sur orientation d'un travailleur social.",
+        "description": "L'épicerie accueille les familles orientées par la MDS, le CCAS ou la Régie pour "
+        "une durée de trois à six mois, avec des ateliers cuisine et budget.",
+        "address": "22 rue des Lavandières",
+        "phone": "04 68 11 58 90",
+        "email": "panier.viguier@epicerie-solidaire.example",
+        "website": "",
+        "contact": ("Jean-Luc Sabatier", "jl.sabatier@epicerie-solidaire.example", "06 67 81 23 45"),
+        "themes": ["equipement-et-alimentation--alimentation", "difficultes-financieres--ameliorer-sa-gestion-budgetaire"],
+        "sectors": [S2],
+    },
+    {
+        "name": "Point conseil budget Aude",
+        "kind": "association",
+        "summary": "Conseil budgétaire gratuit, prévention du surendettement et aide au dépôt "
+        "d'un dossier auprès de la Banque de France.",
+        "description": "Les conseillers reçoivent les ménages en difficulté financière, négocient avec "
+        "les créanciers et accompagnent le dossier de surendettement.",
+        "address": "11 rue des Amandiers",
+        "phone": "04 68 11 59 20",
+        "email": "pcb@budget-aude.example",
+        "website": "",
+        "contact": ("Anne-Sophie Gleizes", "as.gleizes@budget-aude.example", "04 68 11 59 21"),
+        "themes": [
+            "difficultes-financieres--situation-dendettement-surendettement",
+            "difficultes-financieres--ameliorer-sa-gestion-budgetaire",
+        ],
+        "sectors": [S3, S4],
+    },
+    {
+        "name": "Parlons Ensemble",
+        "kind": "association",
+        "summary": "Ateliers sociolinguistiques : apprendre le français de la vie quotidienne, "
+        "découvrir les services publics, échanges interculturels.",
+        "description": "Les bénévoles animent des ateliers de français pour adultes et des sorties "
+        "culturelles. L'association prépare avec la Régie la rencontre sur l'interculturalité.",
+        "address": "4 allée des Genêts",
+        "phone": "06 78 12 34 56",
+        "email": "contact@parlons-ensemble.example",
+        "website": "",
+        "contact": ("Ahmed Benslimane", "a.benslimane@parlons-ensemble.example", "06 78 12 34 56"),
+        "themes": [
+            "lecture-ecriture-calcul--maitriser-le-francais",
+            "difficultes-administratives-ou-juridiques--accompagnement-pour-lacces-a-la-citoyennete",
+        ],
+        "sectors": [S1, S2],
+    },
+    # Registrations awaiting moderation, and a partner that left the directory.
+    {
+        "name": "Les Fils d'Ariane",
+        "kind": "association",
+        "summary": "Atelier couture solidaire : retouches à petit prix, cours de couture et "
+        "réparation de vêtements.",
+        "description": "L'atelier propose des cours de couture aux habitants et des retouches à prix "
+        "solidaire. Inscription reçue via le formulaire public, en attente de validation.",
+        "address": "2 impasse des Acacias",
+        "phone": "06 81 23 45 67",
+        "email": "filsdariane@couture-solidaire.example",
+        "website": "",
+        "contact": ("Josiane Cabrol", "j.cabrol@couture-solidaire.example", "06 81 23 45 67"),
+        "themes": ["equipement-et-alimentation--habillement", "remobilisation--lien-social"],
+        "sectors": [S4],
+        "status": "pending",
+    },
+    {
+        "name": "Boxe éducative Fleming",
+        "kind": "association",
+        "summary": "Club de boxe éducative pour les 8-17 ans : entraînements, accompagnement "
+        "scolaire et sorties.",
+        "description": "Le club accueille les jeunes du quartier trois soirs par semaine. Inscription "
+        "reçue via le formulaire public, en attente de validation.",
+        "address": "35 boulevard des Platanes",
+        "phone": "06 12 43 65 87",
+        "email": "contact@boxe-fleming.example",
+        "website": "",
+        "contact": ("Mehdi Amrani", "m.amrani@boxe-fleming.example", "06 12 43 65 87"),
+        "themes": ["remobilisation--activites-sportives-et-culturelles"],
+        "sectors": [S4],
+        "status": "pending",
+    },
+    {
+        "name": "Énergie Solidaire Carcassonne",
+        "kind": "association",
+        "summary": "Conseils pour réduire ses factures d'énergie ; l'association a cessé son activité.",
+        "description": "L'association proposait des visites à domicile sur les économies d'énergie. "
+        "Elle a cessé son activité et a été retirée de l'annuaire.",
+        "address": "10 rue des Remparts",
+        "phone": "04 68 11 91 30",
+        "email": "contact@energie-solidaire.example",
+        "website": "",
+        "contact": ("Bernard Lagarde", "b.lagarde@energie-solidaire.example", "04 68 11 91 31"),
+        "themes": ["difficultes-financieres--prevenir-une-degradation-de-la-situation-financiere"],
+        "sectors": [S1, S2],
+        "status": "withdrawn",
+    },
+]
+
+# Employers of the forum emploi: (name, summary, address, contact name, themes).
+EMPLOYERS = [
+    ("Occitan Construction", "Entreprise de bâtiment et travaux publics : gros œuvre, voirie.", "Zone des Chênes", "Patrick Soulié"),
+    ("Net'Cité Propreté", "Nettoyage de bureaux, de parties communes et de chantiers.", "6 rue des Artisans", "Sandrine Mas"),
+    ("Aide et Domicile Carcassonnais", "Aide à domicile auprès des personnes âgées et des familles.", "12 avenue des Mimosas", "Véronique Alquier"),
+    ("Autocars de la Cité", "Transport scolaire et lignes régulières de voyageurs.", "Route de Limoux", "Olivier Fourcade"),
+    ("Logistique Sud Aude", "Entrepôt de distribution : préparation de commandes, quais.", "Parc d'activités des Cyprès", "Cédric Rouanet"),
+    ("EHPAD Les Oliviers", "Établissement pour personnes âgées dépendantes, 80 résidents.", "8 chemin des Oliviers", "Dr Agnès Barthe"),
+    ("Marché Plus Carcassonne", "Supermarché de quartier : caisse, mise en rayon, boulangerie.", "Centre commercial des Pins", "Franck Delpech"),
+    ("Hôtel-restaurant Les Remparts", "Hôtellerie et restauration touristique près de la Cité.", "3 rue du Pont Vieux", "Émilie Carbonel"),
+    ("Sécurité Occitanie Services", "Gardiennage, sécurité événementielle et incendie.", "14 rue des Artisans", "Laurent Tixador"),
+    ("Jardins du Minervois", "Création et entretien d'espaces verts pour les collectivités.", "Chemin de la Cavayère", "Damien Pech"),
+    ("Intérim Solidaire Aude", "Entreprise de travail temporaire d'insertion : missions et suivi.", "5 rue Antoine Marty", "Sarah Mendès"),
+]
+EMPLOYER_THEMES = ["trouver-un-emploi", "trouver-un-emploi--repondre-a-des-offres-demploi"]
+
+# Forum emploi: (partner name, contribution, [(job title, contract, without diploma)]).
+FORUM_PARTICIPANTS = [
+    ("Occitan Construction", "Essai de nacelle de chantier", [("Manœuvre BTP", "Intérim", True), ("Maçon qualifié", "CDI", False)]),
+    ("Net'Cité Propreté", "Démonstration d'autolaveuse", [("Agent de propreté", "CDI", True)]),
+    ("Aide et Domicile Carcassonnais", "Jeu de rôle : une visite chez une personne âgée", [("Aide à domicile", "CDI", True), ("Auxiliaire de vie", "Alternance", False)]),
+    ("Autocars de la Cité", "Simulateur de conduite d'autocar", [("Conducteur de car scolaire", "CDD", False)]),
+    ("Logistique Sud Aude", "Casques de réalité virtuelle pour découvrir les métiers", [("Préparateur de commandes", "Intérim", True), ("Cariste", "CDI", False)]),
+    ("EHPAD Les Oliviers", "Atelier d'initiation aux gestes de soin", [("Agent de service hospitalier", "CDD", True), ("Aide-soignant", "Alternance", False)]),
+    ("Marché Plus Carcassonne", "Entretiens d'embauche express", [("Employé de libre-service", "CDD", True), ("Boulanger", "Alternance", False)]),
+    ("Hôtel-restaurant Les Remparts", "Dégustation préparée par les apprentis", [("Commis de cuisine", "CDD", True), ("Serveur", "CDD", True)]),
+    ("Sécurité Occitanie Services", "Présentation du métier d'agent de sécurité", [("Agent de sécurité", "CDI", False)]),
+    ("Jardins du Minervois", "Initiation à la taille et au débroussaillage", [("Ouvrier paysagiste", "CDD", True)]),
+    ("Intérim Solidaire Aude", "Inscription sur place et missions du mois", [("Agent de tri", "Intérim", True), ("Manutentionnaire", "Intérim", True)]),
+    ("Mission locale du Carcassonnais", "Conseils aux 16-25 ans et inscriptions au Contrat d'engagement jeune", []),
+    ("Mobil'Aude", "Diagnostic mobilité et code de la route sur tablette", []),
+]
+
+# -- permanences and closures -----------------------------------------------
+# (partner name or None for the team, sector, place, title, schedule, hours, notes)
+# schedule: ("weekly", weekdays, every_n_weeks) or ("monthly", weekday, month_week).
+
+PERMANENCES = [
+    (None, S1, "Local de médiation Joliot Curie", "Permanence des médiateurs à Joliot Curie",
+     ("weekly", "MO,TH", 1), ("14:00", "16:30"), "Sans rendez-vous. Écoute, conflits de voisinage, aide aux démarches."),
+    ("Amicale des locataires de La Conte et Joliot Curie", S1, "Maison de quartier de La Conte",
+     "Permanence de l'amicale des locataires", ("monthly", "TU", 1), ("17:30", "19:00"),
+     "Charges, réparations, chauffage : venez avec votre avis d'échéance."),
+    ("CAF de l'Aude", S1, "Maison de quartier de La Conte", "Rendez-vous CAF à La Conte",
+     ("weekly", "WE", 2), ("09:00", "12:00"), "Sur rendez-vous au 04 68 11 40 00 ou par les médiateurs."),
+    (None, S2, "Maison de quartier du Viguier", "Permanence des médiateurs au Viguier",
+     ("weekly", "TU,FR", 1), ("09:30", "12:00"), "Sans rendez-vous."),
+    ("Maison départementale des solidarités Carcassonne Est", S2, "Maison de quartier du Viguier",
+     "Permanence de l'assistante sociale", ("weekly", "TH", 1), ("09:00", "12:00"),
+     "Premier accueil sans rendez-vous, suivi sur rendez-vous."),
+    ("Clic & Droits", S2, "Local associatif Saint-Jacques", "Aide aux démarches en ligne",
+     ("weekly", "MO", 2), ("14:00", "17:00"), "Apportez vos identifiants et vos justificatifs. Ordinateurs sur place."),
+    (None, S3, "Local de la Régie à Albignac", "Permanence des médiateurs à Albignac",
+     ("weekly", "WE", 1), ("14:00", "17:00"), "Sans rendez-vous."),
+    ("Point-justice de Carcassonne", S3, "Centre social Ozanam", "Consultation juridique gratuite",
+     ("monthly", "FR", -1), ("14:00", "16:30"), "Avec une avocate, sur rendez-vous auprès de l'accueil du centre social."),
+    ("Point conseil budget Aude", S3, "Centre social Ozanam", "Permanence budget et surendettement",
+     ("monthly", "TH", 2), ("09:30", "12:00"), "Sur rendez-vous ; apportez vos relevés de compte."),
+    (None, S4, "Local de médiation Fleming", "Permanence des médiateurs à Fleming",
+     ("weekly", "MO,WE", 1), ("09:30", "12:00"), "Sans rendez-vous."),
+    ("Maison départementale des solidarités Carcassonne Ouest", S4, "Maison des services de Grazailles",
+     "Permanence sociale à Grazailles", ("weekly", "TU", 1), ("14:00", "16:30"), "Sur rendez-vous."),
+    ("Union des locataires de Grazailles et Fleming", S4, "Maison des services de Grazailles",
+     "Permanence de l'union des locataires", ("monthly", "WE", 3), ("17:00", "19:00"), "Ouverte à tous les locataires."),
+]
+# Permanences that stop at the end of the school year (the others have no end date).
+ENDS_WITH_SCHOOL_YEAR = {"Aide aux démarches en ligne", "Rendez-vous CAF à La Conte"}
+
+# -- topics, events and registrations ---------------------------------------
+
+# (title, status, proposed by, description)
+TOPICS = [
+    ("Santé mentale", "held", None,
+     "Repérer la souffrance psychique, savoir vers qui orienter (CMP, GEM, médecin traitant) "
+     "et accompagner une personne qui refuse l'aide."),
+    ("Addictions", "accepted", None,
+     "Alcool, cannabis, jeux d'argent : comprendre les consommations, parler avec les familles "
+     "et connaître les lieux de soins et de prévention."),
+    ("Interculturalité", "accepted", None,
+     "Vivre ensemble dans les résidences : codes culturels, barrière de la langue, "
+     "malentendus de voisinage et accès aux droits des personnes étrangères."),
+    ("Précarité énergétique", "proposed", "Amicale des locataires de La Conte et Joliot Curie",
+     "Beaucoup de locataires n'arrivent plus à payer leurs factures de chauffage : nous proposons "
+     "une rencontre avec le bailleur, le CCAS et les fournisseurs d'énergie."),
+]
+
+# Registrations on the addictions meeting: (organisation, contact, email, seats, message).
+REGISTRATIONS = [
+    ("GEM Le Phare", "Élodie Ramon", "e.ramon@gem-carcassonne.example", 2, "Nous viendrons avec un adhérent."),
+    ("CCAS de Carcassonne", "Nathalie Py", "n.py@ville-carcassonne.example", 1, ""),
+    ("Parlons Ensemble", "Ahmed Benslimane", "a.benslimane@parlons-ensemble.example", 3, ""),
+]
+
+
+# -- helpers ----------------------------------------------------------------
+
+
+def luhn_check_digit(digits):
+    """The digit to append to ``digits`` so that the whole passes the Luhn test."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return str((10 - total % 10) % 10)
+
+
+def fake_siret(siren_body, nic_body):
+    """A 14-digit SIRET whose SIREN (9 digits) and whole number both pass Luhn."""
+    siren = siren_body + luhn_check_digit(siren_body)
+    base = siren + nic_body
+    return base + luhn_check_digit(base)
+
+
+def paris(day, hhmm):
+    """An aware UTC datetime for ``day`` at ``hhmm`` (HH:MM), Paris local time."""
+    hour, minute = map(int, hhmm.split(":"))
+    local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
+    return local.astimezone(dt.timezone.utc)
+
+
+def clock(hhmm):
+    hour, minute = map(int, hhmm.split(":"))
+    return dt.time(hour, minute)
+
+
+def on_or_after(day, weekday):
+    """The first date on or after ``day`` falling on ``weekday`` (0 = Monday)."""
+    return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def nth_weekday(month, weekday, n):
+    """The ``n``-th ``weekday`` (0 = Monday) of the month of the date ``month``."""
+    return on_or_after(month.replace(day=1), weekday) + dt.timedelta(weeks=n - 1)
+
+
+def school_year_start(today):
+    return dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+
+
+def get_or_create(model, key, **values):
+    """The row matching ``key`` (a dict), created with ``values`` when missing."""
+    row, _ = model.get_or_create(**key, defaults=values)
+    return row
+
+
+def partner(name):
+    return Partner.get(Partner.slug == slugify(name))
+
+
+# -- loaders ----------------------------------------------------------------
+
+
+def load_sectors():
+    sectors = {}
+    for position, (name, areas) in enumerate(SECTORS, start=1):
+        sectors[name] = get_or_create(Sector, {"slug": slugify(name)}, name=name, areas=areas, position=position)
+    return sectors
+
+
+def load_places(sectors):
+    places = {}
+    for name, address, sector, accessibility in PLACES:
+        places[name] = get_or_create(
+            Place, {"name": name}, address=address, sector=sectors.get(sector), accessibility=accessibility, **CITY
+        )
+    return places
+
+
+def employer_partners():
+    """The forum employers, in the same shape as NETWORK_PARTNERS."""
+    rows = []
+    for index, (name, summary, address, contact) in enumerate(EMPLOYERS):
+        slug = slugify(name)
+        rows.append({
+            "name": name,
+            "kind": "employeur",
+            "summary": summary,
+            "description": f"{summary} L'entreprise recrute dans le bassin carcassonnais et participe "
+            "au forum emploi des quartiers organisé par la Régie.",
+            "address": address,
+            "phone": f"04 68 11 {21 + index:02d} {10 + 3 * index:02d}",
+            "email": f"recrutement@{slug}.example",
+            "website": f"https://{slug}.example",
+            "contact": (contact, f"rh@{slug}.example", f"04 68 11 {21 + index:02d} {11 + 3 * index:02d}"),
+            "themes": EMPLOYER_THEMES,
+            "sectors": ALL,
+        })
+    return rows
+
+
+def create_partner(data, now):
+    status = data.get("status", "published")
+    contact_name, contact_email, contact_phone = data["contact"]
+    siret = fake_siret(*data["siret"]) if "siret" in data else None
+    return Partner.create(
+        name=data["name"], slug=slugify(data["name"]), kind=data["kind"], siret=siret,
+        address=data["address"], phone=data["phone"], email=data["email"], website=data["website"],
+        summary=data["summary"], description=data["description"], status=status,
+        contact_name=contact_name, contact_email=contact_email, contact_phone=contact_phone,
+        published_at=now if status == "published" else None, **CITY,
+    )
+
+
+def link_partner(row, data, sectors):
+    for slug in data["themes"]:
+        get_or_create(PartnerTheme, {"partner": row, "theme": Theme.get(Theme.slug == slug)})
+    names = sectors if data["sectors"] == ALL else data["sectors"]
+    for name in names:
+        get_or_create(PartnerSector, {"partner": row, "sector": sectors[name]})
+
+
+def load_partners(sectors):
+    now = utcnow()
+    for data in NETWORK_PARTNERS + employer_partners():
+        row = Partner.get_or_none(Partner.slug == slugify(data["name"])) or create_partner(data, now)
+        link_partner(row, data, sectors)
+
+
+def load_permanences(sectors, places, today):
+    start = school_year_start(today)
+    end = dt.date(start.year + 1, 7, 3)
+    for owner, sector, place, title, schedule, hours, notes in PERMANENCES:
+        recurrence, weekdays, n = schedule
+        get_or_create(
+            Permanence,
+            {"partner": partner(owner) if owner else None, "title": title},
+            sector=sectors[sector], place=places[place], weekdays=weekdays,
+            opens_at=clock(hours[0]), closes_at=clock(hours[1]), recurrence=recurrence,
+            every_n_weeks=n if recurrence == "weekly" else 1,
+            month_week=n if recurrence == "monthly" else None,
+            valid_from=start, valid_to=end if title in ENDS_WITH_SCHOOL_YEAR else None, notes=notes,
+        )
+
+
+def closures(today):
+    """(permanence title, reason, start, end) in the coming months."""
+    summer = today.year if today < dt.date(today.year, 7, 1) else today.year + 1
+    christmas = dt.date(today.year if today.month >= 2 else today.year - 1, 12, 22)
+    training = on_or_after(today + dt.timedelta(days=20), 0)  # a Monday
+    in_two_months = (today.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
+    meeting = nth_weekday(in_two_months, 2, 3)  # its monthly slot: the 3rd Wednesday
+    return [
+        ("Permanence des médiateurs à Joliot Curie", "Formation de l'équipe", training, training),
+        ("Permanence des médiateurs à Fleming", "Formation de l'équipe", training, training),
+        ("Permanence des médiateurs au Viguier", "Congés de fin d'année", christmas, christmas + dt.timedelta(days=11)),
+        ("Permanence des médiateurs à Albignac", "Congés d'été", dt.date(summer, 7, 28), dt.date(summer, 8, 22)),
+        ("Permanence de l'union des locataires", "Assemblée générale de l'association", meeting, meeting),
+    ]
+
+
+def load_closures(today):
+    for title, reason, start, end in closures(today):
+        permanence = Permanence.get(Permanence.title == title)
+        get_or_create(Closure, {"permanence": permanence, "reason": reason}, start_date=start, end_date=end)
+
+
+def load_topics():
+    topics = {}
+    for title, status, proposer, description in TOPICS:
+        topics[title] = get_or_create(
+            Topic, {"title": title}, status=status, description=description,
+            proposed_by=partner(proposer) if proposer else None,
+        )
+    return topics
