@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import db as database
 from .extensions import csrf, limiter, login_manager
@@ -29,6 +30,7 @@ def default_config(app):
         "RATELIMIT_STORAGE_URI": "memory://",
         "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "PROXIES": 0,  # reverse proxies in front of the portal (nginx: 1)
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
@@ -46,6 +48,11 @@ def create_app(test_config=None):
     if app.config["BASE_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PROXIES"]:
+        # Trust X-Forwarded-* from that many proxies, so that rate limits see
+        # the visitor's address and not the proxy's.
+        hops = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     database.bind(app.config["DATABASE_URL"])
     # Peewee connects on the first query of a request; close at its end.

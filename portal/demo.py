@@ -34,7 +34,7 @@ from .models import (
 PARIS = ZoneInfo("Europe/Paris")
 CITY = {"postcode": "11000", "commune": "Carcassonne"}
 
-# -- demo accounts: (role, French label, email, password, name, partner slug) --
+# -- demo accounts: (role, French label, email, password, name, partner name) --
 
 ACCOUNTS = [
     ("admin", "Administrateur", "admin@relais.example", "demo-admin-2026", "Claire Fabre", None),
@@ -45,7 +45,7 @@ ACCOUNTS = [
         "partenaire@relais.example",
         "demo-partenaire-2026",
         "Gérard Pujol",
-        "amicale-des-locataires-de-la-conte-et-joliot-curie",
+        "Amicale des locataires de La Conte et Joliot Curie",
     ),
 ]
 
@@ -536,70 +536,138 @@ NETWORK_PARTNERS = [
     },
 ]
 
-# Employers of the forum emploi: (name, summary, address, contact name, themes).
+# Employers of the forum emploi: (name, summary, address, contact name).
 EMPLOYERS = [
-    ("Occitan Construction", "Entreprise de bâtiment et travaux publics : gros œuvre, voirie.", "Zone des Chênes", "Patrick Soulié"),
-    ("Net'Cité Propreté", "Nettoyage de bureaux, de parties communes et de chantiers.", "6 rue des Artisans", "Sandrine Mas"),
-    ("Aide et Domicile Carcassonnais", "Aide à domicile auprès des personnes âgées et des familles.", "12 avenue des Mimosas", "Véronique Alquier"),
-    ("Autocars de la Cité", "Transport scolaire et lignes régulières de voyageurs.", "Route de Limoux", "Olivier Fourcade"),
-    ("Logistique Sud Aude", "Entrepôt de distribution : préparation de commandes, quais.", "Parc d'activités des Cyprès", "Cédric Rouanet"),
-    ("EHPAD Les Oliviers", "Établissement pour personnes âgées dépendantes, 80 résidents.", "8 chemin des Oliviers", "Dr Agnès Barthe"),
-    ("Marché Plus Carcassonne", "Supermarché de quartier : caisse, mise en rayon, boulangerie.", "Centre commercial des Pins", "Franck Delpech"),
-    ("Hôtel-restaurant Les Remparts", "Hôtellerie et restauration touristique près de la Cité.", "3 rue du Pont Vieux", "Émilie Carbonel"),
-    ("Sécurité Occitanie Services", "Gardiennage, sécurité événementielle et incendie.", "14 rue des Artisans", "Laurent Tixador"),
-    ("Jardins du Minervois", "Création et entretien d'espaces verts pour les collectivités.", "Chemin de la Cavayère", "Damien Pech"),
-    ("Intérim Solidaire Aude", "Entreprise de travail temporaire d'insertion : missions et suivi.", "5 rue Antoine Marty", "Sarah Mendès"),
+    ("Occitan Construction", "Entreprise de bâtiment et travaux publics : gros œuvre, voirie.",
+     "Zone artisanale des Chênes", "Patrick Soulié"),
+    ("Net'Cité Propreté", "Nettoyage de bureaux, de parties communes et de chantiers.",
+     "6 rue des Artisans", "Sandrine Mas"),
+    ("Aide et Domicile Carcassonnais", "Aide à domicile auprès des personnes âgées et des familles.",
+     "12 avenue des Mimosas", "Véronique Alquier"),
+    ("Autocars de la Cité", "Transport scolaire et lignes régulières de voyageurs.",
+     "Route de Limoux", "Olivier Fourcade"),
+    ("Logistique Sud Aude", "Entrepôt de distribution : préparation de commandes, quais.",
+     "Parc d'activités des Cyprès", "Cédric Rouanet"),
+    ("EHPAD Les Oliviers", "Établissement pour personnes âgées dépendantes, 80 résidents.",
+     "8 chemin des Oliviers", "Agnès Barthe"),
+    ("Marché Plus Carcassonne", "Supermarché de quartier : caisse, mise en rayon, boulangerie.",
+     "Centre commercial des Pins", "Franck Delpech"),
+    ("Hôtel-restaurant Les Remparts", "Hôtellerie et restauration touristique près de la Cité.",
+     "3 rue du Pont Vieux", "Émilie Carbonel"),
+    ("Sécurité Occitanie Services", "Gardiennage, sécurité événementielle et incendie.",
+     "14 rue des Artisans", "Laurent Tixador"),
+    ("Jardins du Minervois", "Création et entretien d'espaces verts pour les collectivités.",
+     "Chemin de la Cavayère", "Damien Pech"),
+    ("Intérim Solidaire Aude", "Entreprise de travail temporaire d'insertion : missions et suivi.",
+     "5 rue Antoine Marty", "Sarah Mendès"),
 ]
 EMPLOYER_THEMES = ["trouver-un-emploi", "trouver-un-emploi--repondre-a-des-offres-demploi"]
 
-# Forum emploi: (partner name, contribution, [(job title, contract, without diploma)]).
-FORUM_PARTICIPANTS = [
-    ("Occitan Construction", "Essai de nacelle de chantier", [("Manœuvre BTP", "Intérim", True), ("Maçon qualifié", "CDI", False)]),
-    ("Net'Cité Propreté", "Démonstration d'autolaveuse", [("Agent de propreté", "CDI", True)]),
-    ("Aide et Domicile Carcassonnais", "Jeu de rôle : une visite chez une personne âgée", [("Aide à domicile", "CDI", True), ("Auxiliaire de vie", "Alternance", False)]),
-    ("Autocars de la Cité", "Simulateur de conduite d'autocar", [("Conducteur de car scolaire", "CDD", False)]),
-    ("Logistique Sud Aude", "Casques de réalité virtuelle pour découvrir les métiers", [("Préparateur de commandes", "Intérim", True), ("Cariste", "CDI", False)]),
-    ("EHPAD Les Oliviers", "Atelier d'initiation aux gestes de soin", [("Agent de service hospitalier", "CDD", True), ("Aide-soignant", "Alternance", False)]),
-    ("Marché Plus Carcassonne", "Entretiens d'embauche express", [("Employé de libre-service", "CDD", True), ("Boulanger", "Alternance", False)]),
-    ("Hôtel-restaurant Les Remparts", "Dégustation préparée par les apprentis", [("Commis de cuisine", "CDD", True), ("Serveur", "CDD", True)]),
-    ("Sécurité Occitanie Services", "Présentation du métier d'agent de sécurité", [("Agent de sécurité", "CDI", False)]),
-    ("Jardins du Minervois", "Initiation à la taille et au débroussaillage", [("Ouvrier paysagiste", "CDD", True)]),
-    ("Intérim Solidaire Aude", "Inscription sur place et missions du mois", [("Agent de tri", "Intérim", True), ("Manutentionnaire", "Intérim", True)]),
-    ("Mission locale du Carcassonnais", "Conseils aux 16-25 ans et inscriptions au Contrat d'engagement jeune", []),
-    ("Mobil'Aude", "Diagnostic mobilité et code de la route sur tablette", []),
-]
+# Forum emploi: partner name -> (contribution, [(job title, contract, open without diploma)]).
+# The first eleven are the employers, the last two the associations.
+FORUM_PARTICIPANTS = {
+    "Occitan Construction": (
+        "Essai de nacelle de chantier",
+        [("Manœuvre BTP", "Intérim", True), ("Maçon qualifié", "CDI", False)],
+    ),
+    "Net'Cité Propreté": ("Démonstration d'autolaveuse", [("Agent de propreté", "CDI", True)]),
+    "Aide et Domicile Carcassonnais": (
+        "Jeu de rôle : une visite chez une personne âgée",
+        [("Aide à domicile", "CDI", True), ("Auxiliaire de vie", "Alternance", False)],
+    ),
+    "Autocars de la Cité": ("Simulateur de conduite d'autocar", [("Conducteur de car scolaire", "CDD", False)]),
+    "Logistique Sud Aude": (
+        "Casques de réalité virtuelle pour découvrir les métiers",
+        [("Préparateur de commandes", "Intérim", True), ("Cariste", "CDI", False)],
+    ),
+    "EHPAD Les Oliviers": (
+        "Atelier d'initiation aux gestes de soin",
+        [("Agent de service hospitalier", "CDD", True), ("Aide-soignant", "Alternance", False)],
+    ),
+    "Marché Plus Carcassonne": (
+        "Entretiens d'embauche express",
+        [("Employé de libre-service", "CDD", True), ("Boulanger", "Alternance", False)],
+    ),
+    "Hôtel-restaurant Les Remparts": (
+        "Dégustation préparée par les apprentis",
+        [("Commis de cuisine", "CDD", True), ("Serveur", "CDD", True)],
+    ),
+    "Sécurité Occitanie Services": ("Présentation du métier d'agent de sécurité", [("Agent de sécurité", "CDI", False)]),
+    "Jardins du Minervois": ("Initiation à la taille et au débroussaillage", [("Ouvrier paysagiste", "CDD", True)]),
+    "Intérim Solidaire Aude": (
+        "Inscription sur place et missions du mois",
+        [("Agent de tri", "Intérim", True), ("Manutentionnaire", "Intérim", True)],
+    ),
+    "Mission locale du Carcassonnais": ("Conseils aux 16-25 ans et inscriptions au Contrat d'engagement jeune", []),
+    "Mobil'Aude": ("Diagnostic mobilité et code de la route sur tablette", []),
+}
 
 # -- permanences and closures -----------------------------------------------
-# (partner name or None for the team, sector, place, title, schedule, hours, notes)
+# partner: a partner name, or None for the team's own permanences.
 # schedule: ("weekly", weekdays, every_n_weeks) or ("monthly", weekday, month_week).
 
+
+def permanence(partner, sector, place, title, schedule, hours, notes):
+    keys = ("partner", "sector", "place", "title", "schedule", "hours", "notes")
+    return dict(zip(keys, (partner, sector, place, title, schedule, hours, notes)))
+
+
 PERMANENCES = [
-    (None, S1, "Local de médiation Joliot Curie", "Permanence des médiateurs à Joliot Curie",
-     ("weekly", "MO,TH", 1), ("14:00", "16:30"), "Sans rendez-vous. Écoute, conflits de voisinage, aide aux démarches."),
-    ("Amicale des locataires de La Conte et Joliot Curie", S1, "Maison de quartier de La Conte",
-     "Permanence de l'amicale des locataires", ("monthly", "TU", 1), ("17:30", "19:00"),
-     "Charges, réparations, chauffage : venez avec votre avis d'échéance."),
-    ("CAF de l'Aude", S1, "Maison de quartier de La Conte", "Rendez-vous CAF à La Conte",
-     ("weekly", "WE", 2), ("09:00", "12:00"), "Sur rendez-vous au 04 68 11 40 00 ou par les médiateurs."),
-    (None, S2, "Maison de quartier du Viguier", "Permanence des médiateurs au Viguier",
-     ("weekly", "TU,FR", 1), ("09:30", "12:00"), "Sans rendez-vous."),
-    ("Maison départementale des solidarités Carcassonne Est", S2, "Maison de quartier du Viguier",
-     "Permanence de l'assistante sociale", ("weekly", "TH", 1), ("09:00", "12:00"),
-     "Premier accueil sans rendez-vous, suivi sur rendez-vous."),
-    ("Clic & Droits", S2, "Local associatif Saint-Jacques", "Aide aux démarches en ligne",
-     ("weekly", "MO", 2), ("14:00", "17:00"), "Apportez vos identifiants et vos justificatifs. Ordinateurs sur place."),
-    (None, S3, "Local de la Régie à Albignac", "Permanence des médiateurs à Albignac",
-     ("weekly", "WE", 1), ("14:00", "17:00"), "Sans rendez-vous."),
-    ("Point-justice de Carcassonne", S3, "Centre social Ozanam", "Consultation juridique gratuite",
-     ("monthly", "FR", -1), ("14:00", "16:30"), "Avec une avocate, sur rendez-vous auprès de l'accueil du centre social."),
-    ("Point conseil budget Aude", S3, "Centre social Ozanam", "Permanence budget et surendettement",
-     ("monthly", "TH", 2), ("09:30", "12:00"), "Sur rendez-vous ; apportez vos relevés de compte."),
-    (None, S4, "Local de médiation Fleming", "Permanence des médiateurs à Fleming",
-     ("weekly", "MO,WE", 1), ("09:30", "12:00"), "Sans rendez-vous."),
-    ("Maison départementale des solidarités Carcassonne Ouest", S4, "Maison des services de Grazailles",
-     "Permanence sociale à Grazailles", ("weekly", "TU", 1), ("14:00", "16:30"), "Sur rendez-vous."),
-    ("Union des locataires de Grazailles et Fleming", S4, "Maison des services de Grazailles",
-     "Permanence de l'union des locataires", ("monthly", "WE", 3), ("17:00", "19:00"), "Ouverte à tous les locataires."),
+    permanence(
+        None, S1, "Local de médiation Joliot Curie", "Permanence des médiateurs à Joliot Curie",
+        ("weekly", "MO,TH", 1), ("14:00", "16:30"),
+        "Sans rendez-vous. Écoute, conflits de voisinage, aide aux démarches.",
+    ),
+    permanence(
+        "Amicale des locataires de La Conte et Joliot Curie", S1, "Maison de quartier de La Conte",
+        "Permanence de l'amicale des locataires", ("monthly", "TU", 1), ("17:30", "19:00"),
+        "Charges, réparations, chauffage : venez avec votre avis d'échéance.",
+    ),
+    permanence(
+        "CAF de l'Aude", S1, "Maison de quartier de La Conte", "Rendez-vous CAF à La Conte",
+        ("weekly", "WE", 2), ("09:00", "12:00"),
+        "Sur rendez-vous au 04 68 11 40 00 ou par l'intermédiaire des médiateurs.",
+    ),
+    permanence(
+        None, S2, "Maison de quartier du Viguier", "Permanence des médiateurs au Viguier",
+        ("weekly", "TU,FR", 1), ("09:30", "12:00"), "Sans rendez-vous.",
+    ),
+    permanence(
+        "Maison départementale des solidarités Carcassonne Est", S2, "Maison de quartier du Viguier",
+        "Permanence de l'assistante sociale", ("weekly", "TH", 1), ("09:00", "12:00"),
+        "Premier accueil sans rendez-vous, suivi sur rendez-vous.",
+    ),
+    permanence(
+        "Clic & Droits", S2, "Local associatif Saint-Jacques", "Aide aux démarches en ligne",
+        ("weekly", "MO", 2), ("14:00", "17:00"),
+        "Apportez vos identifiants et vos justificatifs. Ordinateurs sur place.",
+    ),
+    permanence(
+        None, S3, "Local de la Régie à Albignac", "Permanence des médiateurs à Albignac",
+        ("weekly", "WE", 1), ("14:00", "17:00"), "Sans rendez-vous.",
+    ),
+    permanence(
+        "Point-justice de Carcassonne", S3, "Centre social Ozanam", "Consultation juridique gratuite",
+        ("monthly", "FR", -1), ("14:00", "16:30"),
+        "Avec une avocate, sur rendez-vous auprès de l'accueil du centre social.",
+    ),
+    permanence(
+        "Point conseil budget Aude", S3, "Centre social Ozanam", "Permanence budget et surendettement",
+        ("monthly", "TH", 2), ("09:30", "12:00"), "Sur rendez-vous ; apportez vos relevés de compte.",
+    ),
+    permanence(
+        None, S4, "Local de médiation Fleming", "Permanence des médiateurs à Fleming",
+        ("weekly", "MO,WE", 1), ("09:30", "12:00"), "Sans rendez-vous.",
+    ),
+    permanence(
+        "Maison départementale des solidarités Carcassonne Ouest", S4, "Maison des services de Grazailles",
+        "Permanence sociale à Grazailles", ("weekly", "TU", 1), ("14:00", "16:30"), "Sur rendez-vous.",
+    ),
+    permanence(
+        "Union des locataires de Grazailles et Fleming", S4, "Maison des services de Grazailles",
+        "Permanence de l'union des locataires", ("monthly", "WE", 3), ("17:00", "19:00"),
+        "Ouverte à tous les locataires.",
+    ),
 ]
 # Permanences that stop at the end of the school year (the others have no end date).
 ENDS_WITH_SCHOOL_YEAR = {"Aide aux démarches en ligne", "Rendez-vous CAF à La Conte"}
@@ -628,6 +696,75 @@ REGISTRATIONS = [
     ("CCAS de Carcassonne", "Nathalie Py", "n.py@ville-carcassonne.example", 1, ""),
     ("Parlons Ensemble", "Ahmed Benslimane", "a.benslimane@parlons-ensemble.example", 3, ""),
 ]
+
+
+# Events: "when" is (days from today, weekday the date is moved forward to,
+# 0 = Monday); "registration" is (opens, closes) in days before the event.
+MON, TUE, WED, THU, FRI = range(5)
+EVENTS = [
+    {
+        "kind": "rencontre", "title": "Rencontre inter-partenaires : santé mentale", "topic": "Santé mentale",
+        "place": "Maison de quartier du Viguier", "when": (-45, THU), "hours": ("14:00", "17:00"),
+        "audience": "partenaires", "capacity": 30, "registration": (30, 2),
+        "description": "Le CMP adultes, le GEM Le Phare et les assistantes sociales des MDS ont présenté "
+        "leurs missions. Échanges sur des situations rencontrées par les médiateurs et les gardiens, "
+        "et sur la façon d'orienter une personne qui refuse l'aide.",
+    },
+    {
+        "kind": "rencontre", "title": "Rencontre inter-partenaires : addictions", "topic": "Addictions",
+        "place": "Centre social Ozanam", "when": (21, TUE), "hours": ("14:00", "17:00"),
+        "audience": "partenaires", "capacity": 30, "registration": (60, 2),
+        "description": "Avec l'équipe du CSAPA Horizon Addictions Aude : repérer une consommation à risque, "
+        "en parler sans juger, connaître les consultations jeunes consommateurs et le soutien à "
+        "l'entourage. Inscription conseillée, 30 places.",
+    },
+    {
+        "kind": "rencontre", "title": "Rencontre inter-partenaires : interculturalité", "topic": "Interculturalité",
+        "place": "Maison de quartier de La Conte", "when": (70, THU), "hours": ("14:00", "17:00"),
+        "audience": "partenaires", "capacity": 40, "registration": (45, 2),
+        "description": "Préparée avec l'association Parlons Ensemble : comprendre les malentendus culturels "
+        "entre voisins, lever la barrière de la langue dans les démarches, présenter les ateliers "
+        "sociolinguistiques du territoire.",
+    },
+    {
+        "kind": "forum-emploi", "title": "Forum emploi des quartiers", "topic": None,
+        "place": "Gymnase des Platanes", "when": (35, WED), "hours": ("09:30", "16:00"),
+        "audience": "public", "capacity": None, "registration": None,
+        "description": "Onze employeurs et deux associations viennent au cœur du quartier, avec des offres "
+        "dont plusieurs accessibles sans diplôme. Essai de nacelle, casques de réalité virtuelle, "
+        "entretiens express : venez découvrir des métiers, avec ou sans CV. Entrée libre.",
+    },
+    {
+        "kind": "aller-vers", "title": "Café « aller vers » à Grazailles", "topic": None,
+        "place": "Square des Lauriers, sous le barnum", "when": (-12, TUE), "hours": ("09:30", "11:30"),
+        "audience": "public", "capacity": None, "registration": None,
+        "description": "Les médiateurs installent le barnum et offrent le café. Un moment pour se rencontrer, "
+        "poser ses questions et découvrir les actions des partenaires.",
+    },
+    {
+        "kind": "aller-vers", "title": "Café « aller vers » à La Conte", "topic": None,
+        "place": "Square des Micocouliers, sous le barnum", "when": (8, FRI), "hours": ("09:30", "11:30"),
+        "audience": "public", "capacity": None, "registration": None,
+        "description": "Café et collation offerts sous le barnum. La Mission locale et Clic & Droits "
+        "seront présents pour répondre aux questions sur l'emploi des jeunes et les démarches en ligne.",
+    },
+    {
+        "kind": "aller-vers", "title": "Café « aller vers » à Ozanam", "topic": None,
+        "place": "Place des Oliviers, sous le barnum", "when": (15, THU), "hours": ("15:30", "17:30"),
+        "audience": "public", "capacity": None, "registration": None,
+        "description": "Goûter partagé à la sortie de l'école, avec l'association Familles en Carcassonnais "
+        "et présentation de l'appartement témoin sur les économies d'énergie.",
+    },
+    {
+        "kind": "concertation", "title": "Concertation : réaménagement du square des Micocouliers", "topic": None,
+        "place": "Maison de quartier de La Conte", "when": (28, MON), "hours": ("18:00", "19:30"),
+        "audience": "public", "capacity": None, "registration": None,
+        "description": "Le bailleur et la Ville présentent le projet de réaménagement du square (jeux, "
+        "éclairage, bancs). Les habitants donnent leur avis ; la Régie recueille les propositions.",
+    },
+]
+ADDICTIONS_MEETING = ("Rencontre inter-partenaires : addictions", "rencontre")
+FORUM = ("Forum emploi des quartiers", "forum-emploi")
 
 
 # -- helpers ----------------------------------------------------------------
@@ -669,6 +806,21 @@ def on_or_after(day, weekday):
 def nth_weekday(month, weekday, n):
     """The ``n``-th ``weekday`` (0 = Monday) of the month of the date ``month``."""
     return on_or_after(month.replace(day=1), weekday) + dt.timedelta(weeks=n - 1)
+
+
+def in_holidays(day):
+    """Roughly the Christmas and summer breaks, when no event is planned."""
+    month_day = (day.month, day.day)
+    return month_day >= (12, 20) or month_day <= (1, 3) or (7, 14) <= month_day <= (8, 31)
+
+
+def event_day(today, days, weekday):
+    """The event date: ``days`` from today, moved to ``weekday``, out of the holidays."""
+    day = on_or_after(today + dt.timedelta(days=days), weekday)
+    step = dt.timedelta(weeks=-1 if days < 0 else 1)
+    while in_holidays(day):
+        day += step
+    return day
 
 
 def school_year_start(today):
@@ -757,23 +909,24 @@ def load_partners(sectors):
 def load_permanences(sectors, places, today):
     start = school_year_start(today)
     end = dt.date(start.year + 1, 7, 3)
-    for owner, sector, place, title, schedule, hours, notes in PERMANENCES:
-        recurrence, weekdays, n = schedule
+    for data in PERMANENCES:
+        recurrence, weekdays, n = data["schedule"]
+        owner = partner(data["partner"]) if data["partner"] else None
         get_or_create(
-            Permanence,
-            {"partner": partner(owner) if owner else None, "title": title},
-            sector=sectors[sector], place=places[place], weekdays=weekdays,
-            opens_at=clock(hours[0]), closes_at=clock(hours[1]), recurrence=recurrence,
+            Permanence, {"partner": owner, "title": data["title"]},
+            sector=sectors[data["sector"]], place=places[data["place"]], weekdays=weekdays,
+            opens_at=clock(data["hours"][0]), closes_at=clock(data["hours"][1]), recurrence=recurrence,
             every_n_weeks=n if recurrence == "weekly" else 1,
             month_week=n if recurrence == "monthly" else None,
-            valid_from=start, valid_to=end if title in ENDS_WITH_SCHOOL_YEAR else None, notes=notes,
+            valid_from=start, valid_to=end if data["title"] in ENDS_WITH_SCHOOL_YEAR else None,
+            notes=data["notes"],
         )
 
 
 def closures(today):
     """(permanence title, reason, start, end) in the coming months."""
     summer = today.year if today < dt.date(today.year, 7, 1) else today.year + 1
-    christmas = dt.date(today.year if today.month >= 2 else today.year - 1, 12, 22)
+    christmas = dt.date(today.year - 1 if today <= dt.date(today.year, 1, 2) else today.year, 12, 22)
     training = on_or_after(today + dt.timedelta(days=20), 0)  # a Monday
     in_two_months = (today.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
     meeting = nth_weekday(in_two_months, 2, 3)  # its monthly slot: the 3rd Wednesday
@@ -800,3 +953,79 @@ def load_topics():
             proposed_by=partner(proposer) if proposer else None,
         )
     return topics
+
+
+def event_values(data, places, organiser, today):
+    """The columns of an event, with its dates computed from ``today``."""
+    day = event_day(today, *data["when"])
+    place = places[data["place"]]
+    values = {
+        "topic": Topic.get(Topic.title == data["topic"]) if data["topic"] else None,
+        "description": data["description"], "place": place, "sector": place.sector, "organiser": organiser,
+        "starts_at": paris(day, data["hours"][0]), "ends_at": paris(day, data["hours"][1]),
+        "audience": data["audience"], "capacity": data["capacity"],
+    }
+    if data["registration"]:
+        opens, closes = data["registration"]
+        values["registration_opens_at"] = paris(day - dt.timedelta(days=opens), "09:00")
+        values["registration_closes_at"] = paris(day - dt.timedelta(days=closes), "18:00")
+    return values
+
+
+def load_events(places, today):
+    organiser = partner("Régie de quartiers du Carcassonnais")
+    for data in EVENTS:
+        key = {"title": data["title"], "kind": data["kind"]}
+        if Event.get_or_none(**key) is None:
+            Event.create(**key, **event_values(data, places, organiser, today))
+
+
+def load_forum():
+    title, kind = FORUM
+    forum = Event.get(Event.title == title, Event.kind == kind)
+    for name, (contribution, offers) in FORUM_PARTICIPANTS.items():
+        key = {"event": forum, "partner": partner(name)}
+        participation = get_or_create(EventPartner, key, contribution=contribution)
+        for job, contract, without_diploma in offers:
+            get_or_create(
+                JobOffer, {"participation": participation, "title": job},
+                contract=contract, without_diploma=without_diploma,
+            )
+
+
+def load_registrations():
+    title, kind = ADDICTIONS_MEETING
+    meeting = Event.get(Event.title == title, Event.kind == kind)
+    for organisation, contact, email, seats, message in REGISTRATIONS:
+        if Registration.get_or_none(event=meeting, contact_email=email) is None:
+            Registration.create(
+                event=meeting, organisation=organisation, contact_name=contact, contact_email=email,
+                seats=seats, message=message, status="confirmed", cancel_token=secrets.token_urlsafe(32),
+            )
+
+
+def load_accounts():
+    """Create the demo accounts that do not exist yet; returns (label, email, password)."""
+    accounts = []
+    for role, label, email, password, name, partner_name in ACCOUNTS:
+        if User.by_email(email) is None:
+            owner = partner(partner_name) if partner_name else None
+            User.register(email=email, password=password, role=role, name=name, partner=owner)
+        accounts.append((label, email, password))
+    return accounts
+
+
+def load_demo(today=None):
+    """Load the demo dataset (idempotent); returns the demo accounts."""
+    today = today or dt.date.today()
+    with db.atomic():
+        sectors = load_sectors()
+        places = load_places(sectors)
+        load_partners(sectors)
+        load_permanences(sectors, places, today)
+        load_closures(today)
+        load_topics()
+        load_events(places, today)
+        load_forum()
+        load_registrations()
+        return load_accounts()

@@ -116,3 +116,18 @@ def test_site_not_built_yet_says_how(client):
     response = client.get("/")
     assert response.status_code == 503
     assert "make run" in response.get_data(as_text=True)
+
+
+def test_behind_a_proxy_the_visitor_address_is_used(sqlite_url):
+    from tests.conftest import csrf_token, make_app
+
+    app = make_app(sqlite_url, PROXIES=1, LOGIN_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    token = csrf_token(client, "/portail/connexion")
+
+    def attempt(ip):
+        data = {"csrf_token": token, "email": "x@relais.example", "password": "x"}
+        return client.post("/portail/connexion", data=data, headers={"X-Forwarded-For": ip}).status_code
+
+    assert [attempt("203.0.113.1") for _ in range(3)] == [400, 400, 429]
+    assert attempt("203.0.113.2") == 400  # another visitor is not blocked

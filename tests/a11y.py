@@ -1,0 +1,13 @@
+"""axe-core, shipped inside axe-playwright-python, run on a page in the browser."""
+from axe_playwright_python.sync_playwright import Axe
+
+_axe = Axe()
+
+
+def violations(page):
+    """The axe-core violations of ``page``, as readable one-liners."""
+    results = _axe.run(page)
+    return [
+        f"{violation['id']}: {violation['help']} ({', '.join(str(node['target']) for node in violation['nodes'][:3])})"
+        for violation in results.response["violations"]
+    ]
