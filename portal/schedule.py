@@ -1,0 +1,104 @@
+"""When permanences happen: their dates, in words a tenant understands.
+
+One place for the recurrence rules, so that the public site, the poster and
+the iCalendar feeds always agree on the same dates.
+"""
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+from dateutil.rrule import FR, MO, SA, SU, TH, TU, WE, WEEKLY, MONTHLY, rrule
+
+PARIS = ZoneInfo("Europe/Paris")
+RRULE_DAYS = {"MO": MO, "TU": TU, "WE": WE, "TH": TH, "FR": FR, "SA": SA, "SU": SU}
+DAY_NAMES = {"MO": "lundi", "TU": "mardi", "WE": "mercredi", "TH": "jeudi", "FR": "vendredi",
+             "SA": "samedi", "SU": "dimanche"}
+MONTH_NAMES = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+               "septembre", "octobre", "novembre", "décembre"]
+
+
+def public_holidays(start, end, postcode=""):
+    """{date: French name} of public holidays between two dates (inclusive).
+
+    Metropolitan France; Moselle (57) and Alsace (67, 68) add their own days.
+    """
+    subdiv = {"57": "57", "67": "6AE", "68": "6AE"}.get(postcode[:2])
+    calendar = holidays.France(subdiv=subdiv, years=range(start.year, end.year + 1), language="fr")
+    return {day: name for day, name in sorted(calendar.items()) if start <= day <= end}
+
+
+def rule(permanence, until=None):
+    """The dateutil rrule of a permanence, from its first possible day."""
+    days = [RRULE_DAYS[code] for code in permanence.weekday_codes]
+    end = min(filter(None, [permanence.valid_to, until]), default=None)
+    common = {"dtstart": datetime.combine(permanence.valid_from, time()),
+              "until": datetime.combine(end, time()) if end else None}
+    if permanence.recurrence == "monthly":
+        return rrule(MONTHLY, byweekday=[day(permanence.month_week) for day in days], **common)
+    return rrule(WEEKLY, interval=permanence.every_n_weeks, byweekday=days, wkst=MO, **common)
+
+
+def closed_days(permanence, start, end):
+    """{date: reason} of the days it does not happen: closures, then public holidays."""
+    postcode = permanence.place.postcode if permanence.place_id else ""
+    closed = dict(public_holidays(start, end, postcode))
+    for closure in permanence.closures:
+        day = max(closure.start_date, start)
+        while day <= min(closure.end_date, end):
+            closed[day] = closure.reason or "Fermeture exceptionnelle"
+            day += timedelta(days=1)
+    return closed
+
+
+def occurrences(permanence, start, end):
+    """[(date, None or reason it is closed)] of a permanence between two dates."""
+    closed = closed_days(permanence, start, end)
+    days = rule(permanence, until=end).between(
+        datetime.combine(start, time()), datetime.combine(end, time()), inc=True
+    )
+    return [(day.date(), closed.get(day.date())) for day in days]
+
+
+def next_dates(permanence, today=None, count=4, horizon_days=120):
+    """The next ``count`` dates it really happens (closed days skipped)."""
+    today = today or date.today()
+    upcoming = occurrences(permanence, today, today + timedelta(days=horizon_days))
+    return [day for day, reason in upcoming if reason is None][:count]
+
+
+def hour(value):
+    """time(14, 0) -> '14 h', time(16, 30) -> '16 h 30'."""
+    return f"{value.hour} h" + (f" {value.minute:02d}" if value.minute else "")
+
+
+def hours(permanence):
+    return f"{hour(permanence.opens_at)}–{hour(permanence.closes_at)}"
+
+
+def describe(permanence):
+    """'le 2e mardi du mois, 14 h–16 h 30', 'chaque lundi et jeudi, 9 h–12 h'."""
+    days = [DAY_NAMES[code] for code in permanence.weekday_codes]
+    named = days[0] if len(days) == 1 else ", ".join(days[:-1]) + " et " + days[-1]
+    if permanence.recurrence == "monthly":
+        rank = "dernier" if permanence.month_week == -1 else (
+            "1er" if permanence.month_week == 1 else f"{permanence.month_week}e")
+        when = f"le {rank} {named} du mois"
+    elif permanence.every_n_weeks == 1:
+        when = f"chaque {named}"
+    elif permanence.every_n_weeks == 2:
+        when = f"un {named} sur deux"
+    else:
+        when = f"un {named} toutes les {permanence.every_n_weeks} semaines"
+    return f"{when}, {hours(permanence)}"
+
+
+def long_date(day):
+    """date(2026, 12, 1) -> 'mardi 1er décembre 2026'."""
+    weekday = list(DAY_NAMES.values())[day.weekday()]
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{weekday} {number} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def local(moment):
+    """An aware datetime shown in Paris time."""
+    return moment.astimezone(PARIS)
