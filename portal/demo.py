@@ -2,7 +2,8 @@
 
 Setting: the Régie de quartiers du Carcassonnais (Aude) and its four sectors.
 Every person is invented; organisations are generic types (CAF, CMP, MDS…) or
-invented names; phone numbers, e-mail addresses, websites and SIRET are fictional.
+invented names; e-mail addresses, websites and SIRET are fictional, and phone
+numbers are in the 04 65 71 range that ARCEP reserves for fiction.
 
 ``load_demo()`` is idempotent: each row is looked up by a natural key (slug,
 name, title…) and created only when missing, so it can be run again safely.
@@ -153,10 +154,10 @@ NETWORK_PARTNERS = [
         "relations de voisinage, facilite l'accès aux droits et oriente les habitants vers les partenaires "
         "du réseau. Elle organise les rencontres inter-partenaires et les cafés « aller vers ».",
         "address": "14 rue des Genêts",
-        "phone": "04 68 11 20 30",
+        "phone": "04 65 71 20 30",
         "email": "mediation@regie-carcassonnais.example",
         "website": "https://regie-carcassonnais.example",
-        "contact": ("Claire Fabre", "c.fabre@regie-carcassonnais.example", "04 68 11 20 31"),
+        "contact": ("Claire Fabre", "c.fabre@regie-carcassonnais.example", "04 65 71 20 31"),
         "themes": ["remobilisation--lien-social", "logement-hebergement--se-maintenir-dans-le-logement"],
         "sectors": ALL,
         "siret": ("41297350", "0027"),
@@ -170,10 +171,10 @@ NETWORK_PARTNERS = [
         "Ses travailleurs sociaux accompagnent les familles qui traversent une séparation, un deuil "
         "ou des difficultés de logement, en lien avec les médiateurs.",
         "address": "10 rue des Remparts",
-        "phone": "04 68 11 40 00",
+        "phone": "04 65 71 40 00",
         "email": "partenaires@caf-aude.example",
         "website": "https://caf-aude.example",
-        "contact": ("Isabelle Roques", "i.roques@caf-aude.example", "04 68 11 40 12"),
+        "contact": ("Isabelle Roques", "i.roques@caf-aude.example", "04 65 71 40 12"),
         "themes": [
             "difficultes-administratives-ou-juridiques--accompagnement-pour-lacces-aux-droits",
             "famille",
@@ -190,10 +191,10 @@ NETWORK_PARTNERS = [
         "consultations avec un psychiatre ou un psychologue, visites à domicile. Les médiateurs peuvent "
         "y orienter une personne avec son accord.",
         "address": "5 rue du Docteur Laffon",
-        "phone": "04 68 11 52 60",
+        "phone": "04 65 71 52 60",
         "email": "cmp-adultes@ch-carcassonne.example",
         "website": "",
-        "contact": ("Marc Estève", "m.esteve@ch-carcassonne.example", "04 68 11 52 61"),
+        "contact": ("Marc Estève", "m.esteve@ch-carcassonne.example", "04 65 71 52 61"),
         "themes": ["sante--sante-mentale", "sante--acces-aux-soins"],
         "sectors": ALL,
     },
@@ -206,10 +207,10 @@ NETWORK_PARTNERS = [
         "dans les quartiers. Elles instruisent les demandes d'aides (FSL, aides financières) et "
         "accompagnent les familles.",
         "address": "27 avenue des Mimosas",
-        "phone": "04 68 11 61 00",
+        "phone": "04 65 71 61 00",
         "email": "mds-est@aude-solidarites.example",
         "website": "",
-        "contact": ("Sophie Marty", "s.marty@aude-solidarites.example", "04 68 11 61 07"),
+        "contact": ("Sophie Marty", "s.marty@aude-solidarites.example", "04 65 71 61 07"),
         "themes": [
             "difficultes-financieres",
             "famille--soutien-a-la-parentalite-et-a-leducation",
@@ -225,10 +226,10 @@ NETWORK_PARTNERS = [
         "description": "La MDS Ouest couvre Ozanam, Albignac, Grazailles et Fleming. Une assistante sociale "
         "tient une permanence hebdomadaire à la Maison des services de Grazailles.",
         "address": "3 rue des Hirondelles",
-        "phone": "04 68 11 62 00",
+        "phone": "04 65 71 62 00",
         "email": "mds-ouest@aude-solidarites.example",
         "website": "",
-        "contact": ("Karim Haddad", "k.haddad@aude-solidarites.example", "04 68 11 62 04"),
+        "contact": ("Karim Haddad", "k.haddad@aude-solidarites.example", "04 65 71 62 04"),
         "themes": ["difficultes-financieres", "famille", "logement-hebergement--reduire-les-impayes-de-loyer"],
         "sectors": [S3, S4],
     },
@@ -240,10 +241,10 @@ NETWORK_PARTNERS = [
         "description": "L'agence accompagne les demandeurs d'emploi et les employeurs. Un conseiller "
         "référent quartiers prioritaires travaille avec la Régie à la préparation du forum emploi.",
         "address": "40 avenue du Général Leclerc",
-        "phone": "04 68 11 70 00",
+        "phone": "04 65 71 70 00",
         "email": "quartiers.carcassonne@francetravail.example",
         "website": "https://francetravail.example",
-        "contact": ("Julien Carrère", "j.carrere@francetravail.example", "04 68 11 70 15"),
+        "contact": ("Julien Carrère", "j.carrere@francetravail.example", "04 65 71 70 15"),
         "themes": ["trouver-un-emploi", "preparer-sa-candidature", "se-former--trouver-sa-formation"],
         "sectors": ALL,
     },
@@ -255,7 +256,7 @@ NETWORK_PARTNERS = [
         "description": "La Mission locale reçoit les jeunes sans rendez-vous le mercredi. Ses conseillers "
         "viennent aux cafés « aller vers » pour rencontrer les jeunes qui ne poussent pas sa porte.",
         "address": "8 rue Antoine Marty",
-        "phone": "04 68 11 72 40",
+        "phone": "04 65 71 72 40",
         "email": "accueil@missionlocale-carcassonnais.example",
         "website": "https://missionlocale-carcassonnais.example",
         "contact": ("Laura Bonnafous", "l.bonnafous@missionlocale-carcassonnais.example", "06 12 34 56 78"),
@@ -272,10 +273,10 @@ NETWORK_PARTNERS = [
         "l'énergie), assure la domiciliation et tient le registre des personnes vulnérables en cas "
         "de canicule.",
         "address": "1 place de la Mairie",
-        "phone": "04 68 11 80 00",
+        "phone": "04 65 71 80 00",
         "email": "ccas@ville-carcassonne.example",
         "website": "",
-        "contact": ("Nathalie Py", "n.py@ville-carcassonne.example", "04 68 11 80 09"),
+        "contact": ("Nathalie Py", "n.py@ville-carcassonne.example", "04 65 71 80 09"),
         "themes": [
             "difficultes-financieres--prevenir-une-degradation-de-la-situation-financiere",
             "famille--prise-en-charge-personne-dependante",
@@ -324,10 +325,10 @@ NETWORK_PARTNERS = [
         "gratuitement et de façon anonyme les personnes et leur entourage. Son équipe intervient "
         "à la prochaine rencontre inter-partenaires sur les addictions.",
         "address": "12 rue de la Liberté",
-        "phone": "04 68 11 54 30",
+        "phone": "04 65 71 54 30",
         "email": "accueil@horizon-addictions.example",
         "website": "https://horizon-addictions.example",
-        "contact": ("Thomas Garcia", "t.garcia@horizon-addictions.example", "04 68 11 54 32"),
+        "contact": ("Thomas Garcia", "t.garcia@horizon-addictions.example", "04 65 71 54 32"),
         "themes": ["sante--addictions", "sante--acces-aux-soins"],
         "sectors": ALL,
     },
@@ -339,11 +340,15 @@ NETWORK_PARTNERS = [
         "description": "Le GEM propose des activités collectives (cuisine, sorties, jardin) pour rompre "
         "l'isolement. Ses adhérents ont témoigné à la rencontre inter-partenaires sur la santé mentale.",
         "address": "6 rue des Orangers",
-        "phone": "04 68 11 55 10",
+        "phone": "04 65 71 55 10",
         "email": "accueil@gem-carcassonne.example",
         "website": "",
         "contact": ("Élodie Ramon", "e.ramon@gem-carcassonne.example", "06 45 67 81 23"),
-        "themes": ["sante--sante-mentale", "remobilisation--lien-social", "remobilisation--bien-etre-confiance-en-soi"],
+        "themes": [
+            "sante--sante-mentale",
+            "remobilisation--lien-social",
+            "remobilisation--bien-etre-confiance-en-soi",
+        ],
         "sectors": ALL,
         "siret": ("81123456", "0019"),
     },
@@ -355,10 +360,10 @@ NETWORK_PARTNERS = [
         "description": "Les conseillers numériques accompagnent les démarches CAF, impôts, ANTS et France "
         "Travail, et animent des ateliers pour apprendre à utiliser un smartphone ou une messagerie.",
         "address": "7 place des Tilleuls",
-        "phone": "04 68 11 90 20",
+        "phone": "04 65 71 90 20",
         "email": "contact@clic-et-droits.example",
         "website": "https://clic-et-droits.example",
-        "contact": ("Yannick Bertrand", "y.bertrand@clic-et-droits.example", "04 68 11 90 21"),
+        "contact": ("Yannick Bertrand", "y.bertrand@clic-et-droits.example", "04 65 71 90 21"),
         "themes": [
             "numerique",
             "numerique--acceder-a-des-services-en-ligne",
@@ -374,11 +379,14 @@ NETWORK_PARTNERS = [
         "description": "L'association accueille les parents et leurs jeunes enfants, propose des groupes "
         "de parole et une médiation familiale en cas de séparation.",
         "address": "3 avenue des Pins",
-        "phone": "04 68 11 56 70",
+        "phone": "04 65 71 56 70",
         "email": "bonjour@familles-carcassonnais.example",
         "website": "",
-        "contact": ("Mélanie Ortiz", "m.ortiz@familles-carcassonnais.example", "04 68 11 56 71"),
-        "themes": ["famille--soutien-a-la-parentalite-et-a-leducation", "famille--surmonter-conflits-separation-violence"],
+        "contact": ("Mélanie Ortiz", "m.ortiz@familles-carcassonnais.example", "04 65 71 56 71"),
+        "themes": [
+            "famille--soutien-a-la-parentalite-et-a-leducation",
+            "famille--surmonter-conflits-separation-violence",
+        ],
         "sectors": [S3, S4],
     },
     {
@@ -389,7 +397,7 @@ NETWORK_PARTNERS = [
         "description": "Mobil'Aude lève les freins de mobilité vers l'emploi : diagnostic mobilité, code "
         "et conduite à tarif adapté, location de véhicules pour une prise de poste.",
         "address": "Zone artisanale des Chênes, 15 rue des Artisans",
-        "phone": "04 68 11 57 80",
+        "phone": "04 65 71 57 80",
         "email": "garage@mobil-aude.example",
         "website": "https://mobil-aude.example",
         "contact": ("Rachid Belkacem", "r.belkacem@mobil-aude.example", "06 56 78 12 34"),
@@ -405,10 +413,10 @@ NETWORK_PARTNERS = [
         "description": "Le point-justice, animé par le conseil départemental de l'accès au droit, tient "
         "des consultations juridiques gratuites dans les quartiers, sur rendez-vous.",
         "address": "2 rue du Palais",
-        "phone": "04 68 11 63 40",
+        "phone": "04 65 71 63 40",
         "email": "point-justice@acces-droit-aude.example",
         "website": "",
-        "contact": ("Hélène Vidal", "h.vidal@acces-droit-aude.example", "04 68 11 63 41"),
+        "contact": ("Hélène Vidal", "h.vidal@acces-droit-aude.example", "04 65 71 63 41"),
         "themes": [
             "difficultes-administratives-ou-juridiques--prendre-en-compte-une-problematique-judiciaire",
             "difficultes-administratives-ou-juridiques--connaitre-ses-droits-face-a-une-discrimination",
@@ -424,10 +432,10 @@ NETWORK_PARTNERS = [
         "sociale et familiale travaillent avec les médiateurs de la Régie sur les impayés et les "
         "troubles de voisinage.",
         "address": "20 boulevard des Platanes",
-        "phone": "04 68 11 30 00",
+        "phone": "04 65 71 30 00",
         "email": "relation-locataires@habitat-carcassonnais.example",
         "website": "https://habitat-carcassonnais.example",
-        "contact": ("Pauline Cazals", "p.cazals@habitat-carcassonnais.example", "04 68 11 30 22"),
+        "contact": ("Pauline Cazals", "p.cazals@habitat-carcassonnais.example", "04 65 71 30 22"),
         "themes": [
             "logement-hebergement--reduire-les-impayes-de-loyer",
             "logement-hebergement--changer-de-logement",
@@ -443,11 +451,14 @@ NETWORK_PARTNERS = [
         "description": "L'épicerie accueille les familles orientées par la MDS, le CCAS ou la Régie pour "
         "une durée de trois à six mois, avec des ateliers cuisine et budget.",
         "address": "22 rue des Lavandières",
-        "phone": "04 68 11 58 90",
+        "phone": "04 65 71 58 90",
         "email": "panier.viguier@epicerie-solidaire.example",
         "website": "",
         "contact": ("Jean-Luc Sabatier", "jl.sabatier@epicerie-solidaire.example", "06 67 81 23 45"),
-        "themes": ["equipement-et-alimentation--alimentation", "difficultes-financieres--ameliorer-sa-gestion-budgetaire"],
+        "themes": [
+            "equipement-et-alimentation--alimentation",
+            "difficultes-financieres--ameliorer-sa-gestion-budgetaire",
+        ],
         "sectors": [S2],
     },
     {
@@ -458,10 +469,10 @@ NETWORK_PARTNERS = [
         "description": "Les conseillers reçoivent les ménages en difficulté financière, négocient avec "
         "les créanciers et accompagnent le dossier de surendettement.",
         "address": "11 rue des Amandiers",
-        "phone": "04 68 11 59 20",
+        "phone": "04 65 71 59 20",
         "email": "pcb@budget-aude.example",
         "website": "",
-        "contact": ("Anne-Sophie Gleizes", "as.gleizes@budget-aude.example", "04 68 11 59 21"),
+        "contact": ("Anne-Sophie Gleizes", "as.gleizes@budget-aude.example", "04 65 71 59 21"),
         "themes": [
             "difficultes-financieres--situation-dendettement-surendettement",
             "difficultes-financieres--ameliorer-sa-gestion-budgetaire",
@@ -526,10 +537,10 @@ NETWORK_PARTNERS = [
         "description": "L'association proposait des visites à domicile sur les économies d'énergie. "
         "Elle a cessé son activité et a été retirée de l'annuaire.",
         "address": "10 rue des Remparts",
-        "phone": "04 68 11 91 30",
+        "phone": "04 65 71 91 30",
         "email": "contact@energie-solidaire.example",
         "website": "",
-        "contact": ("Bernard Lagarde", "b.lagarde@energie-solidaire.example", "04 68 11 91 31"),
+        "contact": ("Bernard Lagarde", "b.lagarde@energie-solidaire.example", "04 65 71 91 31"),
         "themes": ["difficultes-financieres--prevenir-une-degradation-de-la-situation-financiere"],
         "sectors": [S1, S2],
         "status": "withdrawn",
@@ -592,7 +603,10 @@ FORUM_PARTICIPANTS = {
         "Dégustation préparée par les apprentis",
         [("Commis de cuisine", "CDD", True), ("Serveur", "CDD", True)],
     ),
-    "Sécurité Occitanie Services": ("Présentation du métier d'agent de sécurité", [("Agent de sécurité", "CDI", False)]),
+    "Sécurité Occitanie Services": (
+        "Présentation du métier d'agent de sécurité",
+        [("Agent de sécurité", "CDI", False)],
+    ),
     "Jardins du Minervois": ("Initiation à la taille et au débroussaillage", [("Ouvrier paysagiste", "CDD", True)]),
     "Intérim Solidaire Aude": (
         "Inscription sur place et missions du mois",
@@ -607,9 +621,9 @@ FORUM_PARTICIPANTS = {
 # schedule: ("weekly", weekdays, every_n_weeks) or ("monthly", weekday, month_week).
 
 
-def permanence(partner, sector, place, title, schedule, hours, notes):
+def permanence(owner, sector, place, title, schedule, hours, notes):
     keys = ("partner", "sector", "place", "title", "schedule", "hours", "notes")
-    return dict(zip(keys, (partner, sector, place, title, schedule, hours, notes)))
+    return dict(zip(keys, (owner, sector, place, title, schedule, hours, notes)))
 
 
 PERMANENCES = [
@@ -626,7 +640,7 @@ PERMANENCES = [
     permanence(
         "CAF de l'Aude", S1, "Maison de quartier de La Conte", "Rendez-vous CAF à La Conte",
         ("weekly", "WE", 2), ("09:00", "12:00"),
-        "Sur rendez-vous au 04 68 11 40 00 ou par l'intermédiaire des médiateurs.",
+        "Sur rendez-vous au 04 65 71 40 00 ou par l'intermédiaire des médiateurs.",
     ),
     permanence(
         None, S2, "Maison de quartier du Viguier", "Permanence des médiateurs au Viguier",
@@ -868,10 +882,10 @@ def employer_partners():
             "description": f"{summary} L'entreprise recrute dans le bassin carcassonnais et participe "
             "au forum emploi des quartiers organisé par la Régie.",
             "address": address,
-            "phone": f"04 68 11 {21 + index:02d} {10 + 3 * index:02d}",
+            "phone": f"04 65 71 {21 + index:02d} {10 + 3 * index:02d}",
             "email": f"recrutement@{slug}.example",
             "website": f"https://{slug}.example",
-            "contact": (contact, f"rh@{slug}.example", f"04 68 11 {21 + index:02d} {11 + 3 * index:02d}"),
+            "contact": (contact, f"rh@{slug}.example", f"04 65 71 {21 + index:02d} {11 + 3 * index:02d}"),
             "themes": EMPLOYER_THEMES,
             "sectors": ALL,
         })
@@ -927,13 +941,14 @@ def closures(today):
     """(permanence title, reason, start, end) in the coming months."""
     summer = today.year if today < dt.date(today.year, 7, 1) else today.year + 1
     christmas = dt.date(today.year - 1 if today <= dt.date(today.year, 1, 2) else today.year, 12, 22)
+    new_year = dt.date(christmas.year + 1, 1, 2)
     training = on_or_after(today + dt.timedelta(days=20), 0)  # a Monday
     in_two_months = (today.replace(day=1) + dt.timedelta(days=62)).replace(day=1)
     meeting = nth_weekday(in_two_months, 2, 3)  # its monthly slot: the 3rd Wednesday
     return [
         ("Permanence des médiateurs à Joliot Curie", "Formation de l'équipe", training, training),
         ("Permanence des médiateurs à Fleming", "Formation de l'équipe", training, training),
-        ("Permanence des médiateurs au Viguier", "Congés de fin d'année", christmas, christmas + dt.timedelta(days=11)),
+        ("Permanence des médiateurs au Viguier", "Congés de fin d'année", christmas, new_year),
         ("Permanence des médiateurs à Albignac", "Congés d'été", dt.date(summer, 7, 28), dt.date(summer, 8, 22)),
         ("Permanence de l'union des locataires", "Assemblée générale de l'association", meeting, meeting),
     ]
@@ -946,13 +961,11 @@ def load_closures(today):
 
 
 def load_topics():
-    topics = {}
     for title, status, proposer, description in TOPICS:
-        topics[title] = get_or_create(
+        get_or_create(
             Topic, {"title": title}, status=status, description=description,
             proposed_by=partner(proposer) if proposer else None,
         )
-    return topics
 
 
 def event_values(data, places, organiser, today):

@@ -1,0 +1,36 @@
+"""The demo dataset: coherent, French, and loadable twice without duplicates."""
+from datetime import date
+
+from portal.demo import load_demo
+from portal.models import MODELS, EventPartner, Partner, Permanence, Sector, User
+
+
+def counts():
+    return {model.__name__: model.select().count() for model in MODELS}
+
+
+def test_demo_loads_twice_without_duplicates(any_app):
+    accounts = load_demo(today=date(2026, 11, 23))
+    first = counts()
+    assert load_demo(today=date(2026, 11, 23)) == accounts
+    assert counts() == first
+    assert load_demo(today=date(2027, 3, 1)) == accounts  # another day, still nothing new
+    assert counts() == first
+
+
+def test_demo_content_matches_the_seeds(any_app):
+    accounts = load_demo(today=date(2026, 11, 23))
+    assert [sector.name for sector in Sector.select().order_by(Sector.position)] == [
+        "La Conte et Joliot Curie", "Viguier et Saint Jacques", "Ozanam et Albignac", "Grazailles et Fleming"]
+    assert Partner.published().count() >= 25
+    assert len({partner.kind for partner in Partner.select()}) >= 5
+    forum = EventPartner.select().join(Partner).where(EventPartner.event.in_(
+        EventPartner.select(EventPartner.event).join(Partner).where(Partner.kind == "employeur")))
+    assert sum(1 for link in forum if link.partner.kind == "employeur") == 11
+    assert sum(1 for link in forum if link.partner.kind == "association") == 2
+    assert {p.recurrence for p in Permanence.select()} == {"weekly", "monthly"}
+    for sector in Sector.select():
+        assert sector.permanences.count() >= 2
+    for _, email, password in accounts:
+        assert User.by_email(email).check_password(password)
+    assert {User.by_email(email).role for _, email, _ in accounts} == {"admin", "mediator", "partner"}
