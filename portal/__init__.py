@@ -12,11 +12,16 @@ DEV_SECRET_KEY = "dev-only-not-secret"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_database_url(instance_path=PROJECT_ROOT / "instance"):
+    """SQLite file in the instance folder (shared by the portal and `mkdocs build`)."""
+    return "sqlite:///" + os.path.join(instance_path, "relais.db")
+
+
 def default_config(app):
     return {
         "ENV": "production",
         "SECRET_KEY": DEV_SECRET_KEY,
-        "DATABASE_URL": "sqlite:///" + os.path.join(app.instance_path, "relais.db"),
+        "DATABASE_URL": default_database_url(app.instance_path),
         "BASE_URL": "http://127.0.0.1:8000",
         "SITE_DIR": str(PROJECT_ROOT / "site"),
         "SERVE_SITE": True,

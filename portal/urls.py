@@ -9,7 +9,7 @@ from flask import current_app
 def site_path(kind, item=None):
     """Path of a public page, relative to the site root, ending with '/'."""
     paths = {
-        "partner": lambda partner: f"annuaire/{partner.slug}/",
+        "partner": lambda partner: f"partenaires/{partner.slug}/",
         "theme": lambda theme: f"annuaire/thematiques/{theme.slug}/",
         "sector": lambda sector: f"annuaire/secteurs/{sector.slug}/",
         "permanences": lambda sector: f"permanences/{sector.slug}/",
