@@ -15,7 +15,7 @@ RUN_ENV := PORTAL_ENV=development
 run: install
 	$(RUN_ENV) $(BIN)/relais init-db
 	$(RUN_ENV) $(BIN)/relais load-demo
-	$(BIN)/mkdocs build --quiet
+	$(RUN_ENV) $(BIN)/relais build-site
 	@echo
 	@echo "  Site public : http://$(HOST):$(PORT)/"
 	@echo "  Portail     : http://$(HOST):$(PORT)/portail/connexion"
@@ -23,7 +23,7 @@ run: install
 	$(RUN_ENV) $(BIN)/relais run --host $(HOST) --port $(PORT)
 
 site: install
-	$(BIN)/mkdocs build --quiet
+	$(RUN_ENV) $(BIN)/relais build-site
 
 test: install-test system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -25,6 +25,8 @@ def default_config(app):
         "BASE_URL": "http://127.0.0.1:8000",
         "SITE_DIR": str(PROJECT_ROOT / "site"),
         "SERVE_SITE": True,
+        "MKDOCS_CONFIG": str(PROJECT_ROOT / "mkdocs.yml"),
+        "SITE_REBUILD_DELAY": 5,  # seconds without change before the site is rebuilt
         "MAIL_SERVER": "localhost",
         "MAIL_PORT": 25,
         "MAIL_USE_TLS": False,

@@ -64,8 +64,23 @@ def create_user_command(email, role, name, partner_slug, password):
     click.echo(f"Compte créé : {user.email} ({role}).")
 
 
+@click.command("build-site")
+@with_appcontext
+def build_site_command():
+    """Construit le site public et le met en ligne d'un seul coup."""
+    from flask import current_app
+
+    from .publish import BuildError, build_site
+
+    try:
+        build_site(current_app.config["SITE_DIR"], current_app.config["MKDOCS_CONFIG"])
+    except BuildError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Site public à jour dans {current_app.config['SITE_DIR']}.")
+
+
 def register_commands(app):
-    for command in (init_db_command, load_demo_command, create_user_command):
+    for command in (init_db_command, load_demo_command, create_user_command, build_site_command):
         app.cli.add_command(command)
 
 

@@ -1,6 +1,6 @@
-"""MkDocs hook: the directory, permanences, meetings and agenda pages, from the database.
+"""Site generation: the directory, permanences, meetings and agenda pages.
 
-Listed under ``hooks:`` in mkdocs.yml. ``on_files`` reads the database once
+Wired in by portal/mkdocs_hook.py. ``on_files`` reads the database once
 (a handful of queries, whatever the number of partners) and adds one generated
 page per item with ``File.generated``; nothing is written into content/.
 
@@ -9,8 +9,6 @@ Markdown file as a raw HTML block: Markdown leaves such blocks alone, so text
 typed by a partner can neither inject HTML nor Markdown (links, headings,
 tables). Front-matter titles are HTML-escaped too, because the theme prints
 them unescaped.
-
-This file is loaded by path by MkDocs, so it uses absolute imports only.
 """
 import html
 import json
@@ -21,6 +19,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import jinja2
+from flask import has_app_context
 import segno
 from markupsafe import Markup
 from mkdocs.structure.files import File, InclusionLevel
@@ -71,7 +70,10 @@ def on_config(config):
 
 def on_files(files, config):
     site = SiteData.load(date.today())
-    base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    if has_app_context():  # relais build-site: the portal's own setting
+        base_url = urls.base_url()
+    else:
+        base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     for page in site.pages(base_url):
         files.append(page.to_file(config))
     return files
