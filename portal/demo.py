@@ -3,7 +3,7 @@
 Setting: the Régie de quartiers du Carcassonnais (Aude) and its four sectors.
 Every person is invented; organisations are generic types (CAF, CMP, MDS…) or
 invented names; e-mail addresses, websites and SIRET are fictional, and phone
-numbers are in the 04 65 71 range that ARCEP reserves for fiction.
+numbers are in the ranges ARCEP reserves for fiction (04 65 71, 06 39 98).
 
 ``load_demo()`` is idempotent: each row is looked up by a natural key (slug,
 name, title…) and created only when missing, so it can be run again safely.
@@ -259,7 +259,7 @@ NETWORK_PARTNERS = [
         "phone": "04 65 71 72 40",
         "email": "accueil@missionlocale-carcassonnais.example",
         "website": "https://missionlocale-carcassonnais.example",
-        "contact": ("Laura Bonnafous", "l.bonnafous@missionlocale-carcassonnais.example", "06 12 34 56 78"),
+        "contact": ("Laura Bonnafous", "l.bonnafous@missionlocale-carcassonnais.example", "06 39 98 56 78"),
         "themes": ["trouver-un-emploi", "se-former", "choisir-un-metier"],
         "sectors": ALL,
         "siret": ("38412765", "0015"),
@@ -292,10 +292,10 @@ NETWORK_PARTNERS = [
         "chauffage) et anime des moments conviviaux. Elle tient une permanence mensuelle à la "
         "Maison de quartier de La Conte.",
         "address": "18 rue des Cigales",
-        "phone": "06 23 45 67 81",
+        "phone": "06 39 98 67 81",
         "email": "amicale.laconte@locataires.example",
         "website": "",
-        "contact": ("Gérard Pujol", "g.pujol@locataires.example", "06 23 45 67 81"),
+        "contact": ("Gérard Pujol", "g.pujol@locataires.example", "06 39 98 67 81"),
         "themes": ["logement-hebergement", "logement-hebergement--se-maintenir-dans-le-logement"],
         "sectors": [S1],
         "siret": ("79845162", "0012"),
@@ -309,10 +309,10 @@ NETWORK_PARTNERS = [
         "Elle aide les locataires à contester une régularisation de charges et à signaler les "
         "désordres techniques.",
         "address": "9 rue des Capucines",
-        "phone": "06 34 56 78 12",
+        "phone": "06 39 98 78 12",
         "email": "union.grazailles@locataires.example",
         "website": "",
-        "contact": ("Fatima Zeroual", "f.zeroual@locataires.example", "06 34 56 78 12"),
+        "contact": ("Fatima Zeroual", "f.zeroual@locataires.example", "06 39 98 78 12"),
         "themes": ["logement-hebergement", "logement-hebergement--reduire-les-impayes-de-loyer"],
         "sectors": [S4],
     },
@@ -343,7 +343,7 @@ NETWORK_PARTNERS = [
         "phone": "04 65 71 55 10",
         "email": "accueil@gem-carcassonne.example",
         "website": "",
-        "contact": ("Élodie Ramon", "e.ramon@gem-carcassonne.example", "06 45 67 81 23"),
+        "contact": ("Élodie Ramon", "e.ramon@gem-carcassonne.example", "06 39 98 81 23"),
         "themes": [
             "sante--sante-mentale",
             "remobilisation--lien-social",
@@ -400,7 +400,7 @@ NETWORK_PARTNERS = [
         "phone": "04 65 71 57 80",
         "email": "garage@mobil-aude.example",
         "website": "https://mobil-aude.example",
-        "contact": ("Rachid Belkacem", "r.belkacem@mobil-aude.example", "06 56 78 12 34"),
+        "contact": ("Rachid Belkacem", "r.belkacem@mobil-aude.example", "06 39 98 12 34"),
         "themes": ["mobilite", "mobilite--preparer-un-permis", "mobilite--entretenir-reparer-son-vehicule"],
         "sectors": ALL,
         "siret": ("50298374", "0021"),
@@ -454,7 +454,7 @@ NETWORK_PARTNERS = [
         "phone": "04 65 71 58 90",
         "email": "panier.viguier@epicerie-solidaire.example",
         "website": "",
-        "contact": ("Jean-Luc Sabatier", "jl.sabatier@epicerie-solidaire.example", "06 67 81 23 45"),
+        "contact": ("Jean-Luc Sabatier", "jl.sabatier@epicerie-solidaire.example", "06 39 98 23 45"),
         "themes": [
             "equipement-et-alimentation--alimentation",
             "difficultes-financieres--ameliorer-sa-gestion-budgetaire",
@@ -487,10 +487,10 @@ NETWORK_PARTNERS = [
         "description": "Les bénévoles animent des ateliers de français pour adultes et des sorties "
         "culturelles. L'association prépare avec la Régie la rencontre sur l'interculturalité.",
         "address": "4 allée des Genêts",
-        "phone": "06 78 12 34 56",
+        "phone": "06 39 98 34 56",
         "email": "contact@parlons-ensemble.example",
         "website": "",
-        "contact": ("Ahmed Benslimane", "a.benslimane@parlons-ensemble.example", "06 78 12 34 56"),
+        "contact": ("Ahmed Benslimane", "a.benslimane@parlons-ensemble.example", "06 39 98 34 56"),
         "themes": [
             "lecture-ecriture-calcul--maitriser-le-francais",
             "difficultes-administratives-ou-juridiques--accompagnement-pour-lacces-a-la-citoyennete",
@@ -506,10 +506,10 @@ NETWORK_PARTNERS = [
         "description": "L'atelier propose des cours de couture aux habitants et des retouches à prix "
         "solidaire. Inscription reçue via le formulaire public, en attente de validation.",
         "address": "2 impasse des Acacias",
-        "phone": "06 81 23 45 67",
+        "phone": "06 39 98 45 67",
         "email": "filsdariane@couture-solidaire.example",
         "website": "",
-        "contact": ("Josiane Cabrol", "j.cabrol@couture-solidaire.example", "06 81 23 45 67"),
+        "contact": ("Josiane Cabrol", "j.cabrol@couture-solidaire.example", "06 39 98 45 67"),
         "themes": ["equipement-et-alimentation--habillement", "remobilisation--lien-social"],
         "sectors": [S4],
         "status": "pending",
@@ -522,10 +522,10 @@ NETWORK_PARTNERS = [
         "description": "Le club accueille les jeunes du quartier trois soirs par semaine. Inscription "
         "reçue via le formulaire public, en attente de validation.",
         "address": "35 boulevard des Platanes",
-        "phone": "06 12 43 65 87",
+        "phone": "06 39 98 65 87",
         "email": "contact@boxe-fleming.example",
         "website": "",
-        "contact": ("Mehdi Amrani", "m.amrani@boxe-fleming.example", "06 12 43 65 87"),
+        "contact": ("Mehdi Amrani", "m.amrani@boxe-fleming.example", "06 39 98 65 87"),
         "themes": ["remobilisation--activites-sportives-et-culturelles"],
         "sectors": [S4],
         "status": "pending",

@@ -221,14 +221,12 @@ def live_server(tmp_path_factory):
         "PORTAL_SITE_DIR": str(workdir / "site"),
         "NO_MKDOCS_2_WARNING": "1",
     }
+    port = free_port()
+    env["PORTAL_BASE_URL"] = f"http://127.0.0.1:{port}"
     relais = [sys.executable, "-m", "portal.cli"]
     subprocess.run([*relais, "init-db"], env=env, check=True, capture_output=True)
     demo = subprocess.run([*relais, "load-demo"], env=env, check=True, capture_output=True, text=True)
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(workdir / "site")],
-        env=env, check=True, cwd=ROOT, capture_output=True,
-    )
-    port = free_port()
+    subprocess.run([*relais, "build-site"], env=env, check=True, capture_output=True)
     server = subprocess.Popen(
         [*relais, "run", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
