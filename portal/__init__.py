@@ -69,13 +69,14 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, errors, health, security, site
+    from . import auth, datainclusion, errors, health, security, site
 
     errors.register(app)
     register_filters(app)
     security.register(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(datainclusion.bp)
     app.register_blueprint(site.bp)
 
     from .cli import register_commands

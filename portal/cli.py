@@ -79,8 +79,32 @@ def build_site_command():
     click.echo(f"Site public à jour dans {current_app.config['SITE_DIR']}.")
 
 
+@click.command("import-partners")
+@click.argument("path", type=click.File("r", encoding="utf-8-sig"))
+@with_appcontext
+def import_partners_command(path):
+    """Importe des structures (JSON au format data·inclusion) et les publie."""
+    import json
+
+    from .datainclusion import import_structures
+
+    try:
+        records = json.load(path)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"Ce fichier n'est pas du JSON valide (ligne {error.lineno}).") from error
+    count, errors = import_structures(records)
+    for line in errors:
+        click.echo(f"Ignorée — {line}", err=True)
+    click.echo(f"{count} structure(s) importée(s) ou mise(s) à jour, {len(errors)} ignorée(s).")
+    if count:
+        click.echo("Lancez « relais build-site » pour les publier sur le site.")
+    if errors:
+        raise SystemExit(1)
+
+
 def register_commands(app):
-    for command in (init_db_command, load_demo_command, create_user_command, build_site_command):
+    for command in (init_db_command, load_demo_command, create_user_command, build_site_command,
+                    import_partners_command):
         app.cli.add_command(command)
 
 
