@@ -4,11 +4,11 @@ Wired in by portal/mkdocs_hook.py. ``on_files`` reads the database once
 (a handful of queries, whatever the number of partners) and adds one generated
 page per item with ``File.generated``; nothing is written into content/.
 
-Every page body is HTML rendered by Jinja with autoescape, placed in the
-Markdown file as a raw HTML block: Markdown leaves such blocks alone, so text
-typed by a partner can neither inject HTML nor Markdown (links, headings,
-tables). Front-matter titles are HTML-escaped too, because the theme prints
-them unescaped.
+Every page body is HTML rendered by Jinja with autoescape, and is put in
+place after Markdown has run (``on_page_content``): text typed by a partner
+never goes through Markdown, so it can inject neither HTML nor Markdown
+(links, headings, tables), and the build skips parsing thousands of HTML
+bodies. Front-matter titles are HTML-escaped too: the theme prints them as is.
 """
 import html
 import json
@@ -77,6 +77,11 @@ def on_files(files, config):
     for page in site.pages(base_url):
         files.append(page.to_file(config))
     return files
+
+
+def on_page_content(html_content, page, config, files):
+    generated = getattr(page.file, "relais_page", None)
+    return generated.body() if generated else html_content
 
 
 # -- what the pages show ------------------------------------------------------
@@ -150,9 +155,14 @@ class SiteData:
     def upcoming_events(self):
         return [event for event in self.events if event.ends_at >= self.now]
 
-    def events_of_partner(self, partner):
-        taking_part = {p.event_id for ps in self.participants.values() for p in ps if p.partner_id == partner.id}
-        return [e for e in self.upcoming_events() if e.organiser_id == partner.id or e.id in taking_part]
+    def events_by_partner(self):
+        """{partner id: upcoming events it organises or takes part in}."""
+        grouped = defaultdict(list)
+        for event in self.upcoming_events():
+            partner_ids = {p.partner_id for p in self.participants[event.id]} | {event.organiser_id}
+            for partner_id in partner_ids:
+                grouped[partner_id].append(event)
+        return grouped
 
     def permanence_view(self, permanence):
         horizon = self.today + timedelta(days=60)
@@ -193,14 +203,16 @@ class SiteData:
             yield helpers.page(urls.site_path("sector", sector), f"Partenaires — {sector.name}", "partner_list.html",
                                heading=f"Partenaires du quartier {sector.name}", partners=partners, sector=sector,
                                intro=sector.areas)
+        permanences_of, events_of = defaultdict(list), self.events_by_partner()
+        for permanence in self.permanences:
+            permanences_of[permanence.partner_id].append(permanence)
         for partner in self.partners:
             yield helpers.page(
                 urls.site_path("partner", partner), partner.name, "partner.html", partner=partner,
                 description=partner.summary, website=safe_website(partner.website),
                 themes=sorted(self.themes_of[partner.id], key=lambda t: t.label),
                 sectors=self.sectors_of[partner.id],
-                permanences=[p for p in self.permanences if p.partner_id == partner.id],
-                events=self.events_of_partner(partner),
+                permanences=permanences_of[partner.id], events=events_of[partner.id],
             )
 
     def partners_by_theme(self):
@@ -324,6 +336,7 @@ class GeneratedPage:
         self.template, self.context, self.helpers = template, context, helpers
 
     def markdown(self):
+        """Front matter only: the body comes in on_page_content."""
         meta = {"title": html.escape(self.title), "description": html.escape(self.description or self.title)}
         if self.hide:
             meta["hide"] = list(self.hide)
@@ -331,12 +344,16 @@ class GeneratedPage:
             meta["search"] = {"exclude": True}
         # JSON is valid YAML, and escapes every character YAML could misread.
         front_matter = "\n".join(f"{key}: {json.dumps(value)}" for key, value in meta.items())
-        body = TEMPLATES.get_template(self.template).render(**self.helpers.globals(self.path), **self.context)
-        return f"---\n{front_matter}\n---\n\n{body}\n"
+        return f"---\n{front_matter}\n---\n"
+
+    def body(self):
+        return TEMPLATES.get_template(self.template).render(**self.helpers.globals(self.path), **self.context)
 
     def to_file(self, config):
         inclusion = InclusionLevel.UNDEFINED if self.in_nav else InclusionLevel.NOT_IN_NAV
-        return File.generated(config, self.path + "index.md", content=self.markdown(), inclusion=inclusion)
+        file = File.generated(config, self.path + "index.md", content=self.markdown(), inclusion=inclusion)
+        file.relais_page = self
+        return file
 
 
 # -- small helpers ------------------------------------------------------------
