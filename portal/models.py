@@ -5,6 +5,7 @@ unique, links are real foreign keys, and every timestamp is timezone-aware.
 The French labels users read live next to the codes they translate.
 """
 import csv
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -20,6 +21,7 @@ from peewee import (
     Model,
     TextField,
     TimeField,
+    fn,
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -215,6 +217,14 @@ class Partner(TimestampedModel):
     # Id of the record in an imported directory, so a re-import updates it.
     source_id = CharField(max_length=120, null=True, unique=True)
     published_at = UTCDateTimeField(null=True)
+    # Self-registration and self-service (schema version 2).
+    consent_at = UTCDateTimeField(null=True)  # consent to publish the public fields
+    confirmed_at = UTCDateTimeField(null=True)  # the contact clicked the confirmation link
+    token_nonce = CharField(max_length=32, default="")  # changing it voids every emailed link
+    pending_changes = TextField(default="")  # JSON: public fields awaiting moderation
+    rejection_reason = TextField(default="")
+    referral_notes = TextField(default="")  # how to refer someone to this partner
+    sharing = TextField(default="{}")  # JSON: {field: "public" | "network" | "private"}
 
     def __str__(self):
         return self.name
@@ -223,6 +233,31 @@ class Partner(TimestampedModel):
     def published(cls):
         return cls.select().where(cls.status == "published")
 
+    @classmethod
+    def awaiting_moderation(cls):
+        """Confirmed registrations, and published partners with changes to check."""
+        new = (cls.status == "pending") & cls.confirmed_at.is_null(False)
+        changed = (cls.status == "published") & (cls.pending_changes != "")
+        return cls.select().where(new | changed).order_by(cls.updated_at)
+
+    def duplicates(self):
+        """Other partners with the same SIRET, or the same name in the same commune."""
+        same_name = (fn.LOWER(Partner.commune) == self.commune.lower()) & (Partner.slug != self.slug)
+        candidates = Partner.select().where((Partner.id != self.id) & same_name)
+        found = [p for p in candidates if normalise_name(p.name) == normalise_name(self.name)]
+        if self.siret:
+            found += Partner.select().where((Partner.id != self.id) & (Partner.siret == self.siret))
+        return list({p.id: p for p in found}.values())
+
+    def share_level(self, field):
+        return json.loads(self.sharing or "{}").get(field, "private")
+
+    def shared_fields(self, audience):
+        """{field: value} of the contact fields this audience may see ("public" or "network")."""
+        allowed = {"public"} if audience == "public" else {"public", "network"}
+        return {f: getattr(self, f) for f in SHAREABLE_FIELDS
+                if getattr(self, f) and self.share_level(f) in allowed}
+
     @property
     def themes(self):
         return Theme.select().join(PartnerTheme).where(PartnerTheme.partner == self).order_by(Theme.label)
@@ -230,6 +265,25 @@ class Partner(TimestampedModel):
     @property
     def sectors(self):
         return Sector.select().join(PartnerSector).where(PartnerSector.partner == self)
+
+
+# What a partner may choose to show, to the public or to the network only.
+SHAREABLE_FIELDS = {
+    "contact_name": "Personne à contacter",
+    "contact_phone": "Ligne directe",
+    "contact_email": "E-mail direct",
+    "referral_notes": "Comment nous orienter quelqu'un",
+}
+SHARE_LEVELS = {
+    "private": "Privé (équipe de médiation seulement)",
+    "network": "Réseau (partenaires connectés)",
+    "public": "Public (site internet)",
+}
+
+
+def normalise_name(name):
+    """'Association « Les Amis » du Viguier' and 'association les amis du viguier' match."""
+    return " ".join(slugify(name).split("-"))
 
 
 class PartnerTheme(BaseModel):

@@ -35,11 +35,13 @@ def test_an_older_schema_is_upgraded_step_by_step_with_its_data(any_app):
     def add_sector_colour_index(migrator):
         return [migrator.add_index("sector", ("colour",), False)]
 
-    later = [(2, SimpleNamespace(upgrade=add_sector_colour)), (3, SimpleNamespace(upgrade=add_sector_colour_index))]
+    now = migrations.head()
+    later = [(now + 1, SimpleNamespace(upgrade=add_sector_colour)),
+             (now + 2, SimpleNamespace(upgrade=add_sector_colour_index))]
     all_steps = migrations.steps() + later
 
-    assert upgrade(all_steps) == [2, 3]
-    assert current_version() == 3
+    assert upgrade(all_steps) == [now + 1, now + 2]
+    assert current_version() == now + 2
     columns = {column.name for column in db.get_columns("sector")}
     assert "colour" in columns
     row = db.execute_sql("SELECT name, colour FROM sector").fetchone()
@@ -47,14 +49,40 @@ def test_an_older_schema_is_upgraded_step_by_step_with_its_data(any_app):
     assert upgrade(all_steps) == []  # once is enough
 
 
+def test_the_first_release_database_is_upgraded_with_its_data(sqlite_url):
+    """tests/fixtures/relais-v1.sql: a real version-1 database with the demo data."""
+    import sqlite3
+
+    from portal.models import Partner
+    from tests.conftest import ROOT, make_app
+
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        connection.executescript((ROOT / "tests" / "fixtures" / "relais-v1.sql").read_text(encoding="utf-8"))
+        before = {table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+                  for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert before["schema_version"] == 1
+    app = make_app(sqlite_url)  # runs init-db's upgrade
+    with app.app_context():
+        assert current_version() == migrations.head()
+        for table, count in before.items():
+            if table != "schema_version":
+                assert db.execute_sql(f'SELECT count(*) FROM "{table}"').fetchone()[0] == count, table
+        amicale = Partner.get(Partner.slug == "amicale-des-locataires-de-la-conte-et-joliot-curie")
+        assert amicale.sharing == "{}" and amicale.pending_changes == ""
+        assert amicale.share_level("contact_name") == "private"
+    db.close()
+
+
 def test_a_failed_step_leaves_the_previous_version(any_app):
     def broken(migrator):
         return [migrator.add_column("sector", "ok", CharField(default="")),
                 migrator.add_column("no_such_table", "x", CharField(default=""))]
 
+    now = migrations.head()
     with pytest.raises(Exception):
-        upgrade(migrations.steps() + [(2, SimpleNamespace(upgrade=broken))])
-    assert current_version() == 1
+        upgrade(migrations.steps() + [(now + 1, SimpleNamespace(upgrade=broken))])
+    assert current_version() == now
     assert "ok" not in {column.name for column in db.get_columns("sector")}
 
 

@@ -10,6 +10,7 @@ PostgreSQL), so a failed step leaves the database at the previous version.
 import importlib
 import pkgutil
 import re
+from contextlib import contextmanager
 
 from peewee import IntegerField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
@@ -65,11 +66,34 @@ def upgrade(all_steps=None):
             SchemaVersion.create(version=head(all_steps))
         return [head(all_steps)]
     applied = []
-    for step_version, module in all_steps:
-        if step_version <= version:
-            continue
-        with db.atomic():
-            migrate(*module.upgrade(migrator()))
-            SchemaVersion.create(version=step_version)
-        applied.append(step_version)
+    with foreign_keys_off():
+        for step_version, module in all_steps:
+            if step_version <= version:
+                continue
+            with db.atomic():
+                migrate(*module.upgrade(migrator()))
+                check_foreign_keys()
+                SchemaVersion.create(version=step_version)
+            applied.append(step_version)
     return applied
+
+
+@contextmanager
+def foreign_keys_off():
+    """SQLite rebuilds a table for some changes (copy, drop, rename): with
+    foreign keys on, dropping the old table would cascade-delete the rows
+    that point to it. SQLite's documented procedure: keys off, change,
+    check, keys on."""
+    if not is_sqlite():
+        yield
+        return
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        db.execute_sql("PRAGMA foreign_keys = ON")
+
+
+def check_foreign_keys():
+    if is_sqlite() and db.execute_sql("PRAGMA foreign_key_check").fetchall():
+        raise RuntimeError("La mise à jour du schéma casserait des liens entre les données : annulée.")
