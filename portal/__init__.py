@@ -69,7 +69,7 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, datainclusion, errors, health, security, site
+    from . import auth, datainclusion, errors, feeds, health, security, site
 
     errors.register(app)
     register_filters(app)
@@ -77,6 +77,7 @@ def create_app(test_config=None):
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(datainclusion.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(site.bp)
 
     from .cli import register_commands
