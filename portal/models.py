@@ -139,6 +139,25 @@ class TimestampedModel(BaseModel):
         return super().save(*args, **kwargs)
 
 
+class Sequenced(TimestampedModel):
+    """An iCalendar item: SEQUENCE goes up when something subscribers must
+    see changes (date, time, place, status), so calendar apps update it."""
+
+    SEQUENCE_FIELDS = ()
+
+    def save(self, *args, **kwargs):
+        if self._pk is not None:
+            stored = type(self).get_or_none(type(self)._meta.primary_key == self._pk)
+            if stored and any(getattr(stored, f) != getattr(self, f) for f in self.SEQUENCE_FIELDS):
+                self.sequence = stored.sequence + 1
+        return super().save(*args, **kwargs)
+
+    def touch(self):
+        """Something attached to it changed (a closure): subscribers must refetch."""
+        type(self).update(sequence=type(self).sequence + 1, updated_at=utcnow()).where(
+            type(self)._meta.primary_key == self._pk).execute()
+
+
 # -- places and vocabularies ------------------------------------------------
 
 
@@ -305,7 +324,7 @@ class PartnerSector(BaseModel):
 # -- permanences ------------------------------------------------------------
 
 
-class Permanence(TimestampedModel):
+class Permanence(Sequenced):
     """A recurring office hour of a partner, or of the team when partner is null.
 
     weekly:  every ``every_n_weeks`` weeks on ``weekdays`` ("MO,TH").
@@ -326,6 +345,9 @@ class Permanence(TimestampedModel):
     valid_to = DateField(null=True)
     notes = TextField(default="")
     sequence = IntegerField(default=0)
+
+    SEQUENCE_FIELDS = ("place_id", "weekdays", "opens_at", "closes_at", "recurrence", "every_n_weeks",
+                       "month_week", "valid_from", "valid_to")
 
     class Meta:
         constraints = [
@@ -353,6 +375,15 @@ class Closure(BaseModel):
     class Meta:
         constraints = [Check("end_date >= start_date")]
 
+    def save(self, *args, **kwargs):
+        result = super().save(*args, **kwargs)
+        self.permanence.touch()  # the feed's EXDATE list changed
+        return result
+
+    def delete_instance(self, *args, **kwargs):
+        self.permanence.touch()
+        return super().delete_instance(*args, **kwargs)
+
 
 # -- meetings and events ----------------------------------------------------
 
@@ -368,7 +399,7 @@ class Topic(TimestampedModel):
         return self.title
 
 
-class Event(TimestampedModel):
+class Event(Sequenced):
     kind = CharField(max_length=15, constraints=[one_of("kind", EVENT_KINDS)])
     title = CharField(max_length=200)
     topic = ForeignKeyField(Topic, null=True, backref="events", on_delete="SET NULL")
@@ -387,6 +418,8 @@ class Event(TimestampedModel):
     status = CharField(max_length=10, default="scheduled", constraints=[one_of("status", EVENT_STATUSES)])
     # iCalendar SEQUENCE: bumped whenever date, time, place or status changes.
     sequence = IntegerField(default=0)
+
+    SEQUENCE_FIELDS = ("starts_at", "ends_at", "all_day", "place_id", "status")
 
     class Meta:
         constraints = [Check("ends_at >= starts_at")]

@@ -100,3 +100,29 @@ def test_slugify():
     assert slugify("Maison des Solidarités — Viguier") == "maison-des-solidarites-viguier"
     assert slugify("<script>") == "script"
     assert slugify("!!!") == "sans-nom"
+
+
+def test_sequence_goes_up_when_subscribers_must_see_it(any_app):
+    start = datetime(2026, 12, 1, 13, tzinfo=timezone.utc)
+    event = Event.create(kind="rencontre", title="Rencontre", starts_at=start, ends_at=start + timedelta(hours=2))
+    event.title = "Rencontre santé mentale"  # wording only
+    event.save()
+    assert Event.get_by_id(event.id).sequence == 0
+    event.starts_at, event.ends_at = start + timedelta(days=1), start + timedelta(days=1, hours=2)
+    event.save()
+    event.status = "cancelled"
+    event.save()
+    assert Event.get_by_id(event.id).sequence == 2
+
+
+def test_a_closure_touches_its_permanence(any_app):
+    from portal.models import Closure
+
+    sector = Sector.create(name="La Conte et Joliot Curie", slug="la-conte")
+    place = Place.create(name="Local", sector=sector)
+    permanence = Permanence.create(sector=sector, place=place, title="P", weekdays="MO", opens_at=time(9),
+                                   closes_at=time(11), valid_from=date(2026, 1, 5))
+    closure = Closure.create(permanence=permanence, start_date=date(2026, 12, 28), end_date=date(2026, 12, 31))
+    assert Permanence.get_by_id(permanence.id).sequence == 1
+    closure.delete_instance()
+    assert Permanence.get_by_id(permanence.id).sequence == 2
