@@ -26,6 +26,7 @@ def default_config(app):
         "SITE_DIR": str(PROJECT_ROOT / "site"),
         "SERVE_SITE": True,
         "MKDOCS_CONFIG": str(PROJECT_ROOT / "mkdocs.yml"),
+        "SITE_AUTO_REBUILD": True,  # rebuild the public site when published content changes
         "SITE_REBUILD_DELAY": 5,  # seconds without change before the site is rebuilt
         "MAIL_SERVER": "localhost",
         "MAIL_PORT": 25,
@@ -34,8 +35,12 @@ def default_config(app):
         "MAIL_USERNAME": "",
         "MAIL_PASSWORD": "",
         "MAIL_SENDER": "Relais <ne-pas-repondre@relais.localhost>",
+        "MAIL_SEND_INTERVAL": 30,  # seconds between two rounds of `send-mail --loop` and of the dev sender
+        "MAIL_BACKGROUND_SENDER": True,  # `relais run` in development sends queued emails itself
         "RATELIMIT_STORAGE_URI": "memory://",
         "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",
+        "REGISTRATION_RATE_LIMIT": "10 per hour",  # registrations and link requests per address
+        "REGISTRATION_MIN_SECONDS": 3,  # a person needs longer than this to fill the form
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "PROXIES": 0,  # reverse proxies in front of the portal (nginx: 1)
         "SESSION_COOKIE_HTTPONLY": True,
@@ -69,7 +74,7 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, datainclusion, errors, feeds, health, security, site
+    from . import auth, datainclusion, directory, errors, feeds, health, meetings, moderation, partners, security, site
 
     errors.register(app)
     register_filters(app)
@@ -78,7 +83,15 @@ def create_app(test_config=None):
     app.register_blueprint(auth.bp)
     app.register_blueprint(datainclusion.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(partners.bp)
+    app.register_blueprint(moderation.bp)
+    app.register_blueprint(directory.bp)
+    app.register_blueprint(meetings.bp)
     app.register_blueprint(site.bp)
+
+    from .mail import init_app as init_mail
+
+    init_mail(app)
 
     from .cli import register_commands
 
@@ -88,7 +101,7 @@ def create_app(test_config=None):
 
 def register_filters(app):
     """Code -> French label filters for templates ({{ user.role | role_label }})."""
-    from . import models
+    from . import models, schedule
 
     vocabularies = {
         "role_label": models.ROLES,
@@ -99,6 +112,8 @@ def register_filters(app):
     }
     for name, labels in vocabularies.items():
         app.add_template_filter(lambda code, labels=labels: labels.get(code, code), name)
+    app.add_template_filter(schedule.short_datetime, "local_datetime")
+    app.add_template_filter(schedule.event_when, "event_when")
 
 
 def check_secret_key(app):

@@ -82,7 +82,7 @@ def dashboard():
     counts = {}
     if current_user.is_staff:
         counts = {
-            "pending_partners": Partner.select().where(Partner.status == "pending").count(),
+            "to_moderate": Partner.awaiting_moderation().count(),
             "published_partners": Partner.published().count(),
             "upcoming_events": Event.upcoming().where(Event.status == "scheduled").count(),
             "open_referrals": Referral.select()

@@ -102,9 +102,21 @@ def import_partners_command(path):
         raise SystemExit(1)
 
 
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders_command():
+    """Envoie le rappel de la veille aux inscrits (peut être relancé sans doublon)."""
+    from .meetings import send_reminders
+
+    count = send_reminders()
+    click.echo(f"{count} rappel(s) mis dans la file d'envoi (relais send-mail les envoie).")
+
+
 def register_commands(app):
+    from .mail import send_mail_command
+
     for command in (init_db_command, load_demo_command, create_user_command, build_site_command,
-                    import_partners_command):
+                    import_partners_command, send_mail_command, send_reminders_command):
         app.cli.add_command(command)
 
 

@@ -59,6 +59,12 @@ def write_lock():
             yield txn
 
 
+def for_update(query):
+    """``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite, write_lock() already
+    holds the whole database (and peewee refuses FOR UPDATE there)."""
+    return query.for_update() if is_postgres() else query
+
+
 def utcnow():
     return datetime.now(timezone.utc)
 

@@ -902,6 +902,9 @@ def create_partner(data, now):
         summary=data["summary"], description=data["description"], status=status,
         contact_name=contact_name, contact_email=contact_email, contact_phone=contact_phone,
         published_at=now if status == "published" else None, **CITY,
+        # Every demo partner registered and confirmed its email, so the two
+        # pending ones show up in the moderation queue.
+        consent_at=now, confirmed_at=now,
     )
 
 

@@ -98,10 +98,18 @@ def all_permanences():
 @bp.get("/evenement/<int:event_id>.ics")
 def one_event(event_id):
     event = Event.get_or_none(Event.id == event_id) or abort(404)
-    return serve(Scope(
-        ("event", event.id), f"Relais — {event.title}", f"evenement-{event.id}.ics",
-        events=(Event.id == event.id,), window=False, single=True,
-    ))
+    return serve(single_event_scope(event))
+
+
+def single_event_scope(event):
+    return Scope(("event", event.id), f"Relais — {event.title}", f"evenement-{event.id}.ics",
+                 events=(Event.id == event.id,), window=False, single=True)
+
+
+def event_ics(event):
+    """The one-event .ics (METHOD:PUBLISH) attached to registration emails:
+    same UID and SEQUENCE as in the feeds, so calendar apps update it."""
+    return build(single_event_scope(event), EPOCH, exdate_horizon())
 
 
 # -- HTTP: stamp, cache, conditional answer ----------------------------------

@@ -464,6 +464,34 @@ class Registration(TimestampedModel):
     status = CharField(max_length=10, constraints=[one_of("status", REGISTRATION_STATUSES)])
     cancel_token = CharField(max_length=64, unique=True)
     attended = BooleanField(null=True)
+    reminded_at = UTCDateTimeField(null=True)  # the day-before reminder went out (schema v4)
+
+    @classmethod
+    def active(cls, event):
+        return cls.select().where((cls.event == event) & (cls.status != "cancelled"))
+
+    @classmethod
+    def seats_taken(cls, event):
+        return (cls.select(fn.COALESCE(fn.SUM(cls.seats), 0))
+                .where((cls.event == event) & (cls.status == "confirmed")).scalar())
+
+    @classmethod
+    def waiting_list(cls, event):
+        return cls.select().where((cls.event == event) & (cls.status == "waitlisted")).order_by(cls.created_at, cls.id)
+
+    def rank(self):
+        """Place on the waiting list, 1 = next to get a seat."""
+        ahead = Registration.waiting_list(self.event_id).where(
+            (Registration.created_at < self.created_at)
+            | ((Registration.created_at == self.created_at) & (Registration.id < self.id)))
+        return ahead.count() + 1
+
+
+# One active registration per email and event: cancelled ones don't count
+# (a partial unique index, on SQLite and PostgreSQL alike; see migration v0004).
+Registration.add_index(Registration.index(
+    Registration.event, Registration.contact_email, unique=True,
+    where=(Registration.status != "cancelled"), name="registration_one_active_per_email"))
 
 
 # -- accounts ---------------------------------------------------------------

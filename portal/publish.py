@@ -93,6 +93,8 @@ def request_rebuild():
     """
     global _worker
     app = current_app._get_current_object()
+    if not app.config["SITE_AUTO_REBUILD"]:
+        return None
     marker = builds_dir(app.config["SITE_DIR"]) / "requested"
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()

@@ -102,3 +102,21 @@ def long_date(day):
 def local(moment):
     """An aware datetime shown in Paris time."""
     return moment.astimezone(PARIS)
+
+
+def short_datetime(moment):
+    """An aware datetime as '23/11/2026 à 14 h 05', Paris time."""
+    moment = local(moment)
+    return f"{moment:%d/%m/%Y} à {hour(moment)}"
+
+
+def event_when(event):
+    """'mardi 1er décembre 2026, 14 h–16 h 30', in Paris time, for one or several days."""
+    start, end = local(event.starts_at), local(event.ends_at)
+    if event.all_day:
+        if start.date() == end.date():
+            return f"{long_date(start.date())} (toute la journée)"
+        return f"du {long_date(start.date())} au {long_date(end.date())}"
+    if start.date() != end.date():
+        return f"du {long_date(start.date())}, {hour(start)} au {long_date(end.date())}, {hour(end)}"
+    return f"{long_date(start.date())}, {hour(start)}–{hour(end)}"

@@ -259,7 +259,7 @@ class SiteData:
             participants = self.participants[event.id]
             yield helpers.page(
                 urls.site_path("event", event), event.title, "event.html", event=event,
-                participants=participants, description=f"{EVENT_KINDS[event.kind]} — {helpers.event_when(event)}",
+                participants=participants, description=f"{EVENT_KINDS[event.kind]} — {schedule.event_when(event)}",
                 offers_without_diploma=sum(o.without_diploma for p in participants for o in p.offers),
             )
 
@@ -286,16 +286,6 @@ class PageHelpers:
     def page(self, path, title, template, in_nav=False, description="", hide=(), search=True, **context):
         return GeneratedPage(path, title, description, hide, search, in_nav, template, context, self)
 
-    def event_when(self, event):
-        start, end = schedule.local(event.starts_at), schedule.local(event.ends_at)
-        if event.all_day:
-            if start.date() == end.date():
-                return f"{schedule.long_date(start.date())} (toute la journée)"
-            return f"du {schedule.long_date(start.date())} au {schedule.long_date(end.date())}"
-        if start.date() != end.date():
-            return f"du {schedule.long_date(start.date())}, {schedule.hour(start)} au {schedule.long_date(end.date())}, {schedule.hour(end)}"
-        return f"{schedule.long_date(start.date())}, {schedule.hour(start)}–{schedule.hour(end)}"
-
     def seats_text(self, event):
         left = self.data.seats_left(event)
         if left is None:
@@ -320,7 +310,7 @@ class PageHelpers:
             "feed_urls": lambda scope, item=None: urls.feed_urls(scope, item, {"BASE_URL": self.base_url}),
             "describe": schedule.describe,
             "long_date": schedule.long_date,
-            "event_when": self.event_when,
+            "event_when": schedule.event_when,
             "seats_text": self.seats_text,
             "registration_open": self.registration_open,
             "partner_types": PARTNER_TYPES,

@@ -47,3 +47,10 @@ def feed_urls(scope, item=None, config=None):
     """(https URL, webcal URL) of a feed: both are offered to subscribers."""
     https = base_url(config) + feed_path(scope, item)
     return https, "webcal://" + https.split("://", 1)[1]
+
+
+def portal_url(endpoint, **values):
+    """Absolute address of a portal page for an email, from a request or not
+    (the cron jobs that send reminders have no request to build URLs from)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return base_url() + path

@@ -50,6 +50,9 @@ def make_app(database_url, **overrides):
         "BASE_URL": "http://relais.test",
         "SITE_DIR": str(ROOT / "tests" / "no-site-built"),  # tests that need one build their own
         "RATELIMIT_STORAGE_URI": "memory://",
+        "REGISTRATION_MIN_SECONDS": 0,  # the test that checks it sets it back
+        "SITE_AUTO_REBUILD": False,  # the tests of publishing turn it on, with their own SITE_DIR
+        "MAIL_PORT": free_port(),  # nothing listens there unless a test starts smtp_server
         **overrides,
     }
     app = create_app(config)

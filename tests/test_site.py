@@ -211,7 +211,7 @@ def test_first_publication_replaces_a_plain_folder(app, tmp_path):
 
 
 def test_rebuild_requests_are_debounced(app, tmp_path):
-    app.config.update(SITE_DIR=str(tmp_path / "site"), SITE_REBUILD_DELAY=0.2)
+    app.config.update(SITE_DIR=str(tmp_path / "site"), SITE_REBUILD_DELAY=0.2, SITE_AUTO_REBUILD=True)
     with app.app_context():
         workers = {publish.request_rebuild() for _ in range(5)}
     assert len(workers) == 1  # five quick changes, one builder

@@ -1,0 +1,252 @@
+"""Registration to meetings: seats, waiting list, cancellation, emails with .ics, reminders."""
+import csv
+import io
+import re
+import threading
+from datetime import datetime, timedelta, timezone
+
+import icalendar
+import pytest
+
+from portal import mail
+from portal.db import db, utcnow
+from portal.meetings import Refused, cancel_registration, notify_registrants, register, send_reminders
+from portal.models import Event, Place, Registration, Sector
+from tests.conftest import csrf_token
+
+
+def make_event(capacity=10, **fields):
+    sector = Sector.get_or_none(Sector.slug == "ozanam") or Sector.create(name="Ozanam et Albignac", slug="ozanam")
+    place = Place.get_or_none() or Place.create(name="Maison de quartier Ozanam", address="2 place Ozanam",
+                                                postcode="11000", commune="Carcassonne", sector=sector)
+    start = utcnow().replace(microsecond=0) + timedelta(days=10)
+    defaults = dict(kind="rencontre", title="Rencontre addictions", capacity=capacity, place=place, sector=sector,
+                    starts_at=start, ends_at=start + timedelta(hours=2), max_seats_per_registration=3,
+                    registration_opens_at=utcnow() - timedelta(days=1), registration_closes_at=start)
+    return Event.create(**{**defaults, **fields})
+
+
+@pytest.fixture
+def event(app, smtp_server):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with app.app_context():
+        yield make_event()
+
+
+def post_registration(client, event_id, **fields):
+    url = f"/portail/rencontres/{event_id}/inscription"
+    data = {"organisation": "Association Horizon", "nom": "Karim Exemple", "courriel": "karim@horizon.example",
+            "places": "1", "message": "", **fields, "csrf_token": csrf_token(client, "/portail/connexion")}
+    return client.post(url, data=data)
+
+
+def test_register_confirmed_with_ics_and_cancel_link(app, client, event, smtp_server):
+    response = post_registration(client, event.id, places="2")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "vous êtes inscrit" in page
+    mail.send_pending()
+    message = smtp_server.messages[-1]
+    assert message["Subject"] == "Inscription confirmée — Rencontre addictions"
+    attachment = next(message.iter_attachments())
+    calendar = icalendar.Calendar.from_ical(attachment.get_content())
+    assert calendar["METHOD"] == "PUBLISH"
+    vevent = calendar.walk("VEVENT")[0]
+    assert str(vevent["UID"]) == f"event-{event.id}@relais.test" and vevent["SEQUENCE"] == 0
+    assert "/portail/rencontres/annulation/" in message.get_body(("plain",)).get_content()
+
+
+def test_capacity_then_waiting_list_with_rank(app, client, event):
+    event.capacity = 3
+    event.save()
+    for n, seats in enumerate([2, 1, 1, 2]):
+        register(event.id, "Asso", f"Personne {n}", f"p{n}@asso.example", seats)
+    statuses = [(r.contact_name, r.status) for r in Registration.select().order_by(Registration.id)]
+    assert statuses == [("Personne 0", "confirmed"), ("Personne 1", "confirmed"),
+                        ("Personne 2", "waitlisted"), ("Personne 3", "waitlisted")]
+    assert [r.rank() for r in Registration.waiting_list(event)] == [1, 2]
+    response = post_registration(client, event.id, courriel="late@asso.example")
+    assert "n° 3" in response.get_data(as_text=True)
+
+
+def test_cancel_promotes_the_waiting_list_in_order(app, event, smtp_server):
+    event.capacity = 2
+    event.save()
+    first = register(event.id, "A", "Alice", "alice@a.example", 2)
+    big = register(event.id, "B", "Bruno", "bruno@b.example", 2)
+    small = register(event.id, "C", "Chloé", "chloe@c.example", 1)
+    mail.send_pending()
+    _, promoted = cancel_registration(first.id)
+    assert [r.contact_name for r in promoted] == ["Bruno"]  # first in line, and he fits
+    assert Registration.get_by_id(small.id).status == "waitlisted"
+    mail.send_pending()
+    assert smtp_server.messages[-1]["To"] == "bruno@b.example"
+    assert "Une place s'est libérée" in smtp_server.messages[-1]["Subject"]
+    _, promoted = cancel_registration(big.id)
+    assert [r.contact_name for r in promoted] == ["Chloé"]
+
+
+def test_same_email_cannot_register_twice(app, client, event):
+    assert post_registration(client, event.id).status_code == 200
+    response = post_registration(client, event.id, courriel="KARIM@horizon.example")
+    assert response.status_code == 409 and "déjà inscrite" in response.get_data(as_text=True)
+    assert Registration.select().count() == 1
+    cancel_registration(Registration.get().id)
+    assert post_registration(client, event.id).status_code == 200  # once cancelled, again possible
+
+
+def test_the_database_refuses_a_second_active_registration(app, event):
+    register(event.id, "A", "Alice", "alice@a.example", 1)
+    from peewee import IntegrityError
+
+    with pytest.raises(IntegrityError), db.atomic():
+        Registration.create(event=event, organisation="A", contact_name="Alice", contact_email="alice@a.example",
+                            seats=1, status="confirmed", cancel_token="x")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"status": "cancelled"}, "annulé"),
+    ({"registration_closes_at": datetime(2020, 1, 1, tzinfo=timezone.utc)}, "closes"),
+    ({"registration_opens_at": datetime(2099, 1, 1, tzinfo=timezone.utc)}, "ouvriront le"),
+])
+def test_registration_closed(app, client, event, change, message):
+    Event.update(**change).where(Event.id == event.id).execute()
+    assert message in client.get(f"/portail/rencontres/{event.id}/inscription").get_data(as_text=True)
+    response = post_registration(client, event.id)
+    assert response.status_code == 409 and message in response.get_data(as_text=True)
+    assert Registration.select().count() == 0
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"places": "0"}, "entre 1 et 3"), ({"places": "4"}, "entre 1 et 3"), ({"places": "deux"}, "nombre entier"),
+    ({"courriel": "pas-un-email"}, "pas valide"), ({"organisation": ""}, "obligatoire"),
+    ({"message": "x" * 1001}, "1 000 caractères"),
+])
+def test_bad_input(app, client, event, fields, message):
+    response = post_registration(client, event.id, **fields)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert Registration.select().count() == 0
+
+
+def test_unknown_event_is_404(client):
+    assert client.get("/portail/rencontres/999/inscription").status_code == 404
+
+
+def test_cancel_link_is_single_use(app, client, event, smtp_server):
+    post_registration(client, event.id)
+    mail.send_pending()
+    path = re.search(r"http://relais\.test(/portail/rencontres/annulation/\S+)",
+                     smtp_server.messages[-1].get_body(("plain",)).get_content())[1]
+    assert "Oui, j'annule" in client.get(path).get_data(as_text=True)
+    assert Registration.get().status == "confirmed"  # opening the link alone changes nothing
+    token = csrf_token(client, path)
+    assert "est annulée" in client.post(path, data={"csrf_token": token}).get_data(as_text=True)
+    again = client.post(path, data={"csrf_token": token}).get_data(as_text=True)
+    assert "déjà annulée" in again
+    assert client.get("/portail/rencontres/annulation/inconnu").status_code == 404
+
+
+def test_edits_and_cancellation_email_registrants_with_a_higher_sequence(app, event, smtp_server):
+    register(event.id, "A", "Alice", "alice@a.example", 1)
+    mail.send_pending()
+    event.starts_at, event.ends_at = event.starts_at + timedelta(hours=1), event.ends_at + timedelta(hours=1)
+    event.save()
+    notify_registrants(event)
+    event.status = "cancelled"
+    event.save()
+    notify_registrants(event)
+    mail.send_pending()
+    changed, cancelled = smtp_server.messages[-2:]
+    sequences = []
+    for message in (changed, cancelled):
+        vevent = icalendar.Calendar.from_ical(next(message.iter_attachments()).get_content()).walk("VEVENT")[0]
+        assert str(vevent["UID"]) == f"event-{event.id}@relais.test"
+        sequences.append((vevent["SEQUENCE"], str(vevent["STATUS"])))
+    assert sequences == [(1, "CONFIRMED"), (2, "CANCELLED")]
+    assert changed["Subject"].startswith("Changement") and cancelled["Subject"].startswith("Annulé")
+
+
+def test_reminders_are_sent_once_the_day_before(app, event, smtp_server):
+    register(event.id, "A", "Alice", "alice@a.example", 1)
+    mail.send_pending()
+    assert send_reminders() == 0  # ten days ahead: too early
+    day_before = event.starts_at - timedelta(hours=20)
+    assert send_reminders(now=day_before) == 1
+    assert send_reminders(now=day_before) == 0
+    mail.send_pending()
+    assert smtp_server.messages[-1]["Subject"].startswith("Rappel")
+
+
+def test_send_reminders_command(app, runner, event):
+    result = runner.invoke(args=["send-reminders"])
+    assert result.exit_code == 0 and "0 rappel(s)" in result.output
+
+
+def test_html_in_fields_stays_text(app, client, event, smtp_server, make_user, login):
+    evil = '<script>alert("x")</script>'
+    post_registration(client, event.id, organisation=evil, nom=evil, message=evil)
+    mail.send_pending()
+    assert "<script>" not in smtp_server.messages[-1].get_body(("html",)).get_content()
+    make_user("mediator")
+    login("mediator@relais.example", "mot-de-passe-solide")
+    for path in ("participants", "emargement"):
+        page = client.get(f"/portail/rencontres/{event.id}/{path}").get_data(as_text=True)
+        assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_staff_pages_need_the_staff_role(app, client, event, make_user, login):
+    for path in ("participants", "participants.csv", "emargement"):
+        assert client.get(f"/portail/rencontres/{event.id}/{path}").status_code == 302
+    make_user("partner")
+    login("partner@relais.example", "mot-de-passe-solide")
+    assert client.get(f"/portail/rencontres/{event.id}/participants").status_code == 403
+
+
+def test_attendance_csv_and_mediator_cancel(app, client, event, make_user, login):
+    event.capacity = 1
+    event.save()
+    first = register(event.id, "=SOMME(A1)", "Alice", "alice@a.example", 1)
+    waiting = register(event.id, "+Asso", "Bruno", "bruno@b.example", 1)
+    make_user("mediator")
+    login("mediator@relais.example", "mot-de-passe-solide")
+    url = f"/portail/rencontres/{event.id}/participants"
+    token = csrf_token(client, url)
+    client.post(f"/portail/rencontres/{event.id}/presences", data={"csrf_token": token, "present": [str(first.id)]})
+    assert Registration.get_by_id(first.id).attended is True
+    rows = list(csv.reader(io.StringIO(client.get(url + ".csv").get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert rows[1][0] == "'=SOMME(A1)" and rows[1][6] == "oui"
+    assert rows[2][0] == "'+Asso" and rows[2][5] == "1"
+    response = client.post(f"{url}/{first.id}/annuler", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert Registration.get_by_id(waiting.id).status == "confirmed"
+    assert client.post(f"{url}/{first.id + 100}/annuler", data={"csrf_token": token}).status_code == 404
+
+
+def race(app, event_id, people):
+    """``people`` threads register at once, each with its own connection."""
+    barrier, outcomes = threading.Barrier(people), []
+
+    def one(n):
+        with app.app_context():
+            barrier.wait()
+            try:
+                outcomes.append(register(event_id, "Asso", f"P{n}", f"p{n}@race.example", 1).status)
+            except Exception as error:  # noqa: BLE001 - counted as an error below
+                outcomes.append(type(error).__name__)
+            finally:
+                db.close()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_fifty_people_for_ten_seats_never_oversell(any_app):
+    event = make_event(capacity=10)
+    db.close()
+    outcomes = race(any_app, event.id, 50)
+    assert sorted(set(outcomes)) == ["confirmed", "waitlisted"]
+    assert outcomes.count("confirmed") == 10 and outcomes.count("waitlisted") == 40
+    assert Registration.seats_taken(event) == 10
