@@ -237,7 +237,7 @@ def live_server(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url + "/portail/sante")
-        yield {"url": url, "accounts": parse_accounts(demo.stdout)}
+        yield {"url": url, "accounts": parse_accounts(demo.stdout), "database_url": env["PORTAL_DATABASE_URL"]}
     finally:
         server.terminate()
         server.wait(timeout=10)
