@@ -4,14 +4,11 @@ a real SMTP server and a real browser (Debian's chromium driven by Playwright).
 Browser and PostgreSQL tests skip when their tools are missing on a developer's
 machine, and fail loudly in CI (CI=true), where they must run.
 """
-import glob
 import os
-import re
 import shutil
-import socket
+import re
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -19,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from portal import create_app
+from tests.pgserver import free_port, postgres_bin, throwaway_postgres
 from portal.db import db
 from portal.migrations import upgrade
 from portal.models import Theme
@@ -34,12 +32,6 @@ def missing_tool(what):
     if IN_CI:
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def make_app(database_url, **overrides):
@@ -91,38 +83,13 @@ def runner(app):
 # -- PostgreSQL ---------------------------------------------------------------
 
 
-def postgres_bin():
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
 @pytest.fixture(scope="session")
 def postgres_server():
-    """A throw-away PostgreSQL cluster on a free local port, for the whole run."""
-    bindir = postgres_bin()
-    if bindir is None:
+    """A throw-away PostgreSQL cluster for the whole run."""
+    if postgres_bin() is None:
         missing_tool("PostgreSQL (initdb)")
-    # Not under pytest's tmp dir: as root, the server runs as "postgres",
-    # which must be able to reach its data directory.
-    top = Path(tempfile.mkdtemp(prefix="relais-pg-"))
-    datadir = top / "data"
-    port = free_port()
-    as_postgres = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(top, "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-
-    def run(*cmd):
-        subprocess.run([*as_postgres, *cmd], check=True, capture_output=True)
-
-    run(str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
-    options = f"-p {port} -k {top} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    run(str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-w", "-l", str(top / "log"), "start")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        run(str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop")
-        shutil.rmtree(top, ignore_errors=True)
+    with throwaway_postgres() as url:
+        yield url
 
 
 @pytest.fixture
