@@ -144,9 +144,11 @@ class SiteData:
         offers = defaultdict(list)
         for offer in JobOffer.select().order_by(JobOffer.title):
             offers[offer.participation_id].append(offer)
+        event_by_id = {event.id: event for event in self.events}
         for participation in EventPartner.select().order_by(EventPartner.id):
             if participation.partner_id in self.partner_by_id:
                 participation.partner = self.partner_by_id[participation.partner_id]
+                participation.event = event_by_id[participation.event_id]
                 participation.offers = offers[participation.id]
                 self.participants[participation.event_id].append(participation)
 
@@ -204,6 +206,12 @@ class SiteData:
                                heading=f"Partenaires du quartier {sector.name}", partners=partners, sector=sector,
                                intro=sector.areas)
         permanences_of, events_of = defaultdict(list), self.events_by_partner()
+        participations_of = defaultdict(list)
+        upcoming_ids = {event.id for event in self.upcoming_events()}
+        for event_id, participations in self.participants.items():
+            for participation in participations:
+                if event_id in upcoming_ids and (participation.contribution or participation.offers):
+                    participations_of[participation.partner_id].append(participation)
         for permanence in self.permanences:
             permanences_of[permanence.partner_id].append(permanence)
         for partner in self.partners:
@@ -213,6 +221,7 @@ class SiteData:
                 themes=sorted(self.themes_of[partner.id], key=lambda t: t.label),
                 sectors=self.sectors_of[partner.id],
                 permanences=permanences_of[partner.id], events=events_of[partner.id],
+                participations=participations_of[partner.id],
             )
 
     def partners_by_theme(self):
@@ -256,12 +265,21 @@ class SiteData:
                            topics=sorted(self.topics, key=lambda t: t.title), topic_events=topic_events)
         yield from self.agenda_pages(helpers, upcoming)
         for event in self.events:
-            participants = self.participants[event.id]
-            yield helpers.page(
-                urls.site_path("event", event), event.title, "event.html", event=event,
-                participants=participants, description=f"{EVENT_KINDS[event.kind]} — {schedule.event_when(event)}",
-                offers_without_diploma=sum(o.without_diploma for p in participants for o in p.offers),
-            )
+            yield from self.event_page_and_filter(helpers, event)
+
+    def event_page_and_filter(self, helpers, event):
+        """The event page, and for a job fair its "sans diplôme" view: the
+        same page with only the offers open without a diploma (no script)."""
+        participants = self.participants[event.id]
+        path = urls.site_path("event", event)
+        without = sum(o.without_diploma for p in participants for o in p.offers)
+        common = dict(event=event, description=f"{EVENT_KINDS[event.kind]} — {schedule.event_when(event)}",
+                      offers_without_diploma=without, all_path=path, filtered_path=f"{path}sans-diplome/")
+        yield helpers.page(path, event.title, "event.html", participants=participants, filtered=False, **common)
+        if without:
+            kept = [p for p in participants if any(o.without_diploma for o in p.offers)]
+            yield helpers.page(common["filtered_path"], f"{event.title} — offres sans diplôme", "event.html",
+                               participants=kept, filtered=True, **common)
 
     def agenda_pages(self, helpers, upcoming):
         kinds = [("agenda/", "Tout")] + [(f"agenda/type/{code}/", label) for code, label in EVENT_KINDS.items()]

@@ -120,8 +120,16 @@ def test_meetings_and_agenda(demo_site):
 def test_forum_page_lists_employers_and_offers(demo_site):
     agenda = parse(page(demo_site, "agenda/type/forum-emploi"))
     link = next(a for a in agenda.iter("a") if "Forum" in a.text())
-    forum = page(demo_site, "agenda/type/forum-emploi/" + link.attrs["href"])
+    forum_path = Path("agenda/type/forum-emploi") / link.attrs["href"]
+    forum = page(demo_site, forum_path)
     assert "Les partenaires présents" in forum and "sans diplôme" in forum
+    # The "sans diplôme" filter is a page of its own: no script needed.
+    filtered = parse(page(demo_site, forum_path / "sans-diplome")).find("article")
+    offers = [li.text() for li in filtered.iter("li") if li.text().startswith(tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+              and "(" in li.text()]
+    assert offers and all("sans diplôme" in offer for offer in offers)
+    employer = next(a.attrs["href"] for a in parse(forum).iter("a") if "/partenaires/" in a.attrs.get("href", ""))
+    assert "Participe à" in page(demo_site, forum_path / employer)
 
 
 def all_pages(site_dir):
