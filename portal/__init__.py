@@ -74,7 +74,7 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, datainclusion, directory, errors, feeds, health, meetings, moderation, partners, security, site
+    from . import admin, auth, datainclusion, directory, errors, feeds, health, meetings, moderation, partners, security, site
 
     errors.register(app)
     register_filters(app)
@@ -87,6 +87,7 @@ def create_app(test_config=None):
     app.register_blueprint(moderation.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(meetings.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(site.bp)
 
     from .mail import init_app as init_mail

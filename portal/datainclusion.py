@@ -185,7 +185,7 @@ def upsert_partner(fields, themes, sectors):
 
 
 def unique_slug(name):
-    base = slug = slugify(name)
+    base = slug = slugify(name, max_length=74)  # room for "-NNNNN" within the column's 80
     number = 1
     while Partner.select().where(Partner.slug == slug).exists():
         number += 1

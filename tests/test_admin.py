@@ -1,0 +1,464 @@
+"""Staff pages: partners, permanences with their closures, places and sectors."""
+import json
+from datetime import date, time
+
+import pytest
+
+from portal.models import Closure, Partner, PartnerSector, Permanence, Place, Sector
+from tests.a11y import violations
+from tests.conftest import csrf_token
+
+BASE = "/portail/gestion"
+EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+PARTNER = {
+    "statut": "published", "nom": "Épicerie solidaire du Viguier", "typologie": "association", "siret": "",
+    "adresse": "4 rue des Lilas", "complement_adresse": "", "code_postal": "11000", "commune": "Carcassonne",
+    "telephone": "04 68 12 34 56", "courriel": "", "site_web": "",
+    "presentation_resume": "Des courses à petits prix.", "presentation_detail": "",
+    "thematiques": ["equipement-et-alimentation--alimentation"], "secteurs": ["viguier"],
+    "contact_nom": "", "contact_courriel": "", "contact_telephone": "",
+}
+PERMANENCE = {
+    "titre": "Permanence des médiateurs", "partenaire": "", "secteur": "SECTOR", "lieu": "PLACE",
+    "jours": ["TH", "MO"], "heure_debut": "09:00", "heure_fin": "12:00", "recurrence": "weekly",
+    "toutes_les_n_semaines": "1", "semaine_du_mois": "", "debut_validite": "2026-09-01", "fin_validite": "",
+    "notes": "Sans rendez-vous.", "lieu_nom": "", "lieu_adresse": "", "lieu_code_postal": "", "lieu_commune": "",
+    "lieu_accessibilite": "",
+}
+
+
+@pytest.fixture
+def rebuilds(monkeypatch):
+    """Records the rebuilds asked for, instead of building the site in the background."""
+    asked = []
+    monkeypatch.setattr("portal.admin.request_rebuild", lambda: asked.append(True))
+    return asked
+
+
+@pytest.fixture
+def world(app):
+    """A sector, a place and a team permanence, as ids."""
+    with app.app_context():
+        sector = Sector.create(name="Viguier et Saint-Jacques", slug="viguier")
+        place = Place.create(name="Maison de quartier", address="1 place du Viguier", sector=sector)
+        permanence = Permanence.create(sector=sector, place=place, title="Permanence du lundi", weekdays="MO",
+                                       opens_at=time(9), closes_at=time(12), valid_from=date(2026, 1, 5))
+        return {"sector": sector.id, "place": place.id, "permanence": permanence.id}
+
+
+@pytest.fixture
+def staff(client, make_user, login, rebuilds, world):
+    make_user("mediator")
+    login("mediator@relais.example", "mot-de-passe-solide")
+    return client
+
+
+def post(client, url, data, form_url=None):
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, form_url or url)})
+
+
+def permanence_data(world, **changes):
+    data = {**PERMANENCE, "secteur": str(world["sector"]), "lieu": str(world["place"])}
+    return {**data, **changes}
+
+
+def sequence_of(app, permanence_id):
+    with app.app_context():
+        return Permanence.get_by_id(permanence_id).sequence
+
+
+# -- who may enter --------------------------------------------------------------------
+
+PAGES = ["/partenaires", "/partenaires/nouveau", "/permanences", "/permanences/nouvelle", "/lieux", "/lieux/nouveau",
+         "/secteurs", "/secteurs/nouveau"]
+
+
+def test_anonymous_visitors_are_sent_to_login(client):
+    for page in PAGES:
+        response = client.get(BASE + page)
+        assert response.status_code == 302 and "/portail/connexion" in response.headers["Location"]
+
+
+def test_partner_accounts_are_refused(client, make_user, login, world):
+    make_user("partner", email="asso@relais.example")
+    login("asso@relais.example", "mot-de-passe-solide")
+    for page in PAGES + [f"/permanences/{world['permanence']}"]:
+        assert client.get(BASE + page).status_code == 403
+    token = csrf_token(client, "/portail/partenaires/ma-structure")
+    response = client.post(f"{BASE}/permanences/{world['permanence']}/suppression",
+                           data={"csrf_token": token, "confirmation": "oui"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", ["mediator", "admin"])
+def test_staff_see_every_page(client, make_user, login, world, role):
+    make_user(role)
+    login(f"{role}@relais.example", "mot-de-passe-solide")
+    for page in PAGES + [f"/permanences/{world['permanence']}", f"/lieux/{world['place']}",
+                         f"/secteurs/{world['sector']}"]:
+        assert client.get(BASE + page).status_code == 200, page
+    dashboard = client.get("/portail/").get_data(as_text=True)
+    assert f'href="{BASE}/permanences"' in dashboard and f'href="{BASE}/partenaires"' in dashboard
+
+
+# -- partners ------------------------------------------------------------------------
+
+
+def test_create_a_partner_published_at_once(app, staff, rebuilds):
+    response = post(staff, f"{BASE}/partenaires/nouveau", {**PARTNER, "contact_nom": "Aïcha Exemple"})
+    assert response.status_code == 302
+    with app.app_context():
+        partner = Partner.get(Partner.name == PARTNER["nom"])
+        assert partner.status == "published" and partner.published_at is not None
+        assert partner.slug == "epicerie-solidaire-du-viguier" and partner.contact_name == "Aïcha Exemple"
+        assert [s.slug for s in partner.sectors] == ["viguier"]
+        assert [t.slug for t in partner.themes] == ["equipement-et-alimentation--alimentation"]
+        assert partner.token_nonce  # its self-service links can be voided later
+    assert rebuilds
+    listing = staff.get(f"{BASE}/partenaires?q=epicerie").get_data(as_text=True)
+    assert PARTNER["nom"] in listing and "1 partenaire trouvé" in listing
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("nom", "", "Ce champ est obligatoire."),
+    ("siret", "12345", "14 chiffres"),
+    ("telephone", "+44 20 7946 0000", "numéro français"),
+    ("contact_courriel", "pas-un-email", "pas valide"),
+    ("statut", "effacé", "Ce choix n'existe pas"),
+    ("secteurs", [], "Choisissez au moins un quartier."),
+])
+def test_bad_partner_input_is_explained_and_kept(app, staff, rebuilds, field, value, message):
+    response = post(staff, f"{BASE}/partenaires/nouveau", {**PARTNER, field: value})
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert response.status_code == 400
+    assert message in page and "Rien n'est enregistré" in page
+    assert "Des courses à petits prix." in page  # what was typed is kept
+    with app.app_context():
+        assert Partner.select().count() == 0
+    assert not rebuilds
+
+
+def test_editing_a_published_partner_applies_at_once(app, staff, rebuilds, world):
+    with app.app_context():
+        partner = Partner.create(name="Café des parents", slug="cafe-des-parents", status="published",
+                                 pending_changes=json.dumps({"summary": "Proposé par la structure"}))
+        PartnerSector.create(partner=partner, sector=world["sector"])
+    page = staff.get(f"{BASE}/partenaires/{partner.id}").get_data(as_text=True)
+    assert "file de modération" in page and 'value="Café des parents"' in page
+    response = post(staff, f"{BASE}/partenaires/{partner.id}",
+                    {**PARTNER, "nom": "Café des parents", "statut": "withdrawn", "contact_nom": "Inès"})
+    assert response.status_code == 302
+    with app.app_context():
+        stored = Partner.get_by_id(partner.id)
+        assert stored.summary == PARTNER["presentation_resume"] and stored.pending_changes == ""
+        assert stored.status == "withdrawn" and stored.contact_name == "Inès"
+        assert stored.slug == "cafe-des-parents"  # its public address does not move
+    assert rebuilds
+
+
+def test_invalid_edit_changes_nothing(app, staff, rebuilds):
+    with app.app_context():
+        partner = Partner.create(name="Café des parents", slug="cafe-des-parents", status="published")
+    response = post(staff, f"{BASE}/partenaires/{partner.id}", {**PARTNER, "code_postal": "ABC"})
+    assert response.status_code == 400 and "5 chiffres" in response.get_data(as_text=True)
+    with app.app_context():
+        assert Partner.get_by_id(partner.id).name == "Café des parents"
+    assert not rebuilds
+
+
+def test_partner_list_filters_and_pages(app, staff, world):
+    with app.app_context():
+        for number in range(35):
+            Partner.create(name=f"Structure {number:02d}", slug=f"structure-{number}", status="published")
+        pending = Partner.create(name="Structure en attente", slug="attente", status="pending")
+        PartnerSector.create(partner=pending, sector=world["sector"])
+    first = staff.get(f"{BASE}/partenaires?q=structure").get_data(as_text=True)
+    assert "36 partenaires trouvés" in first and "Structure 00" in first and "Structure 34" not in first
+    assert "Page 1 sur 2" in first and "page=2" in first
+    second = staff.get(f"{BASE}/partenaires?q=structure&page=2").get_data(as_text=True)
+    assert "Structure 34" in second and "Structure 00" not in second
+    pending_only = staff.get(f"{BASE}/partenaires?statut=pending").get_data(as_text=True)
+    assert "Structure en attente" in pending_only and "Structure 01" not in pending_only
+    by_sector = staff.get(f"{BASE}/partenaires?secteur=viguier").get_data(as_text=True)
+    assert "1 partenaire trouvé" in by_sector and "Structure en attente" in by_sector
+
+
+# -- permanences ---------------------------------------------------------------------
+
+
+def test_create_a_weekly_permanence(app, staff, rebuilds, world):
+    response = post(staff, f"{BASE}/permanences/nouvelle", permanence_data(world, toutes_les_n_semaines="2"))
+    assert response.status_code == 302
+    with app.app_context():
+        permanence = Permanence.get(Permanence.title == "Permanence des médiateurs")
+        assert permanence.weekdays == "MO,TH"  # in week order, whatever the order sent
+        assert permanence.every_n_weeks == 2 and permanence.month_week is None and permanence.partner is None
+        assert (permanence.opens_at, permanence.closes_at) == (time(9), time(12))
+        assert permanence.valid_from == date(2026, 9, 1) and permanence.valid_to is None
+    assert rebuilds
+    listing = staff.get(f"{BASE}/permanences").get_data(as_text=True)
+    assert "Un lundi et jeudi sur deux, 9 h–12 h" in listing
+
+
+def test_create_a_monthly_permanence_in_a_new_place(app, staff, world):
+    with app.app_context():
+        partner = Partner.create(name="Union des locataires", slug="union", status="published")
+    data = permanence_data(world, partenaire=str(partner.id), lieu="", lieu_nom="Salle Ozanam",
+                           lieu_code_postal="11000", recurrence="monthly", semaine_du_mois="-1", jours=["WE"],
+                           fin_validite="03/07/2027")
+    assert post(staff, f"{BASE}/permanences/nouvelle", data).status_code == 302
+    with app.app_context():
+        permanence = Permanence.get(Permanence.title == "Permanence des médiateurs")
+        assert permanence.partner_id == partner.id and permanence.month_week == -1
+        assert permanence.place.name == "Salle Ozanam" and permanence.place.sector_id == world["sector"]
+        assert permanence.valid_to == date(2027, 7, 3)
+    assert "Le dernier mercredi du mois" in staff.get(f"{BASE}/permanences").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"heure_fin": "08:30"}, "L'heure de fin doit être après l'heure de début."),
+    ({"heure_debut": "9 heures"}, "Indiquez une heure, par exemple 14:30."),
+    ({"heure_fin": ""}, "Ce champ est obligatoire."),
+    ({"recurrence": "monthly"}, "choisissez la semaine du mois"),
+    ({"recurrence": "monthly", "semaine_du_mois": "2"}, "cochez un seul jour"),
+    ({"jours": []}, "Cochez au moins un jour."),
+    ({"jours": ["XX"]}, "Un des choix envoyés n'existe pas"),
+    ({"fin_validite": "2026-08-31"}, "La date de fin ne peut pas être avant la date de début."),
+    ({"debut_validite": "31/02/2026"}, "Indiquez une date"),
+    ({"lieu": ""}, "Choisissez un lieu dans la liste, ou donnez le nom d'un nouveau lieu"),
+    ({"lieu_nom": "Autre salle"}, "videz ce champ"),
+    ({"secteur": "999"}, "Ce choix n'existe pas"),
+    ({"partenaire": "999"}, "Ce choix n'existe pas"),
+    ({"titre": ""}, "Ce champ est obligatoire."),
+])
+def test_bad_permanence_input_is_explained_and_kept(app, staff, rebuilds, world, changes, message):
+    before = sequence_of(app, world["permanence"])
+    for url in [f"{BASE}/permanences/nouvelle", f"{BASE}/permanences/{world['permanence']}"]:
+        response = post(staff, url, permanence_data(world, **changes))
+        page = response.get_data(as_text=True).replace("&#39;", "'")
+        assert response.status_code == 400
+        assert message in page and "Rien n'est enregistré" in page
+        assert "Sans rendez-vous." in page  # what was typed is kept
+    with app.app_context():
+        assert [p.title for p in Permanence.select()] == ["Permanence du lundi"]
+        assert Place.select().count() == 1
+    assert sequence_of(app, world["permanence"]) == before and not rebuilds
+
+
+def test_editing_the_hours_raises_the_sequence(app, staff, rebuilds, world):
+    url = f"{BASE}/permanences/{world['permanence']}"
+    page = staff.get(url).get_data(as_text=True)
+    assert 'value="Permanence du lundi"' in page and 'value="09:00"' in page
+    same = permanence_data(world, jours=["MO"], debut_validite="2026-01-05")
+    assert post(staff, url, {**same, "titre": "Permanence du lundi matin"}).status_code == 302
+    assert sequence_of(app, world["permanence"]) == 0  # same days and hours: calendars need not refetch
+    assert post(staff, url, {**same, "heure_fin": "12:30"}).status_code == 302
+    assert sequence_of(app, world["permanence"]) == 1
+    with app.app_context():
+        assert Permanence.get_by_id(world["permanence"]).closes_at == time(12, 30)
+    assert len(rebuilds) == 2
+
+
+def test_delete_a_permanence_needs_confirmation(app, staff, rebuilds, world):
+    url = f"{BASE}/permanences/{world['permanence']}/suppression"
+    assert post(staff, url, {}, form_url=f"{BASE}/permanences").status_code == 302
+    with app.app_context():
+        assert Permanence.select().count() == 1
+    assert post(staff, url, {"confirmation": "oui"}, form_url=f"{BASE}/permanences").status_code == 302
+    with app.app_context():
+        assert Permanence.select().count() == 0
+    assert rebuilds
+
+
+# -- closures -----------------------------------------------------------------------
+
+
+def test_closures_raise_the_permanence_sequence(app, staff, rebuilds, world):
+    pid = world["permanence"]
+    response = post(staff, f"{BASE}/permanences/{pid}/fermetures",
+                    {"fermeture_debut": "2026-12-24", "fermeture_fin": "2027-01-02", "fermeture_motif": "Congés"},
+                    form_url=f"{BASE}/permanences/{pid}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("#fermetures")
+    assert sequence_of(app, pid) == 1
+    post(staff, f"{BASE}/permanences/{pid}/fermetures", {"fermeture_debut": "14/12/2026"},
+         form_url=f"{BASE}/permanences/{pid}")
+    with app.app_context():
+        closures = list(Closure.select().order_by(Closure.start_date))
+    assert [(c.start_date, c.end_date, c.reason) for c in closures] == [
+        (date(2026, 12, 14), date(2026, 12, 14), ""), (date(2026, 12, 24), date(2027, 1, 2), "Congés")]
+    assert sequence_of(app, pid) == 2
+    page = staff.get(f"{BASE}/permanences/{pid}").get_data(as_text=True)
+    assert "24/12/2026" in page and "Congés" in page
+    response = post(staff, f"{BASE}/permanences/{pid}/fermetures/{closures[1].id}/suppression", {},
+                    form_url=f"{BASE}/permanences/{pid}")
+    assert response.status_code == 302
+    with app.app_context():
+        assert Closure.select().count() == 1
+    assert sequence_of(app, pid) == 3 and len(rebuilds) == 3
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"fermeture_debut": "2026-12-24", "fermeture_fin": "2026-12-20"}, "Le dernier jour ne peut pas être avant le premier."),
+    ({"fermeture_debut": ""}, "Ce champ est obligatoire."),
+    ({"fermeture_debut": "demain"}, "Indiquez une date"),
+    ({"fermeture_debut": "2026-12-24", "fermeture_motif": "x" * 201}, "200 caractères au maximum."),
+])
+def test_bad_closure_is_explained(app, staff, rebuilds, world, data, message):
+    pid = world["permanence"]
+    response = post(staff, f"{BASE}/permanences/{pid}/fermetures", data, form_url=f"{BASE}/permanences/{pid}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in page
+    assert 'value="Permanence du lundi"' in page  # the permanence form is still filled
+    with app.app_context():
+        assert Closure.select().count() == 0
+    assert sequence_of(app, pid) == 0 and not rebuilds
+
+
+def test_unknown_or_foreign_ids_are_404(app, staff, world):
+    with app.app_context():
+        other = Permanence.create(sector=world["sector"], place=world["place"], title="Autre", weekdays="TU",
+                                  opens_at=time(14), closes_at=time(16), valid_from=date(2026, 1, 6))
+        closure = Closure.create(permanence=other, start_date=date(2026, 5, 5), end_date=date(2026, 5, 5))
+    for page in ["/partenaires/999", "/permanences/999", "/lieux/999", "/secteurs/999"]:
+        assert staff.get(BASE + page).status_code == 404
+    form_url = f"{BASE}/permanences/{world['permanence']}"
+    for url, data in [
+        (f"{BASE}/permanences/999/fermetures", {"fermeture_debut": "2026-12-24"}),
+        (f"{BASE}/permanences/999/suppression", {"confirmation": "oui"}),
+        (f"{BASE}/permanences/{world['permanence']}/fermetures/999/suppression", {}),
+        # A closure of another permanence cannot be deleted through this one.
+        (f"{BASE}/permanences/{world['permanence']}/fermetures/{closure.id}/suppression", {}),
+        (f"{BASE}/partenaires/999", PARTNER),
+    ]:
+        assert post(staff, url, data, form_url=form_url).status_code == 404, url
+    with app.app_context():
+        assert Closure.select().count() == 1
+
+
+def test_missing_csrf_token_is_refused(app, staff, world):
+    pid = world["permanence"]
+    for url, data in [
+        (f"{BASE}/partenaires/nouveau", PARTNER),
+        (f"{BASE}/permanences/nouvelle", permanence_data(world)),
+        (f"{BASE}/permanences/{pid}/fermetures", {"fermeture_debut": "2026-12-24"}),
+        (f"{BASE}/permanences/{pid}/suppression", {"confirmation": "oui"}),
+        (f"{BASE}/secteurs/nouveau", {"nom": "Grazailles", "ordre": "1"}),
+    ]:
+        response = staff.post(url, data=data)
+        assert response.status_code == 400 and "Le formulaire a expiré" in response.get_data(as_text=True)
+    with app.app_context():
+        assert Partner.select().count() == 0 and Permanence.select().count() == 1
+        assert Closure.select().count() == 0 and Sector.select().count() == 1
+
+
+# -- places and sectors ----------------------------------------------------------------
+
+
+def test_places_list_and_edit(app, staff, rebuilds, world):
+    data = {"lieu_nom": "Local de la Régie", "lieu_adresse": "2 rue Ozanam", "lieu_code_postal": "11000",
+            "lieu_commune": "Carcassonne", "lieu_secteur": "", "lieu_accessibilite": "Rez-de-chaussée"}
+    assert post(staff, f"{BASE}/lieux/nouveau", data).status_code == 302
+    response = post(staff, f"{BASE}/lieux/{world['place']}",
+                    {**data, "lieu_nom": "Maison de quartier du Viguier", "lieu_secteur": str(world["sector"])})
+    assert response.status_code == 302
+    listing = staff.get(f"{BASE}/lieux").get_data(as_text=True)
+    assert "Local de la Régie" in listing and "Maison de quartier du Viguier" in listing
+    response = post(staff, f"{BASE}/lieux/nouveau", {**data, "lieu_nom": "", "lieu_code_postal": "1100"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Ce champ est obligatoire." in page and "5 chiffres" in page
+    with app.app_context():
+        assert Place.select().count() == 2
+    assert len(rebuilds) == 2
+
+
+def test_sector_slug_is_made_once(app, staff, rebuilds, world):
+    assert post(staff, f"{BASE}/secteurs/nouveau", {"nom": "Grazailles — Fleming", "communes_quartiers": "",
+                                                    "ordre": "3"}).status_code == 302
+    assert post(staff, f"{BASE}/secteurs/nouveau", {"nom": "Grazailles Fleming", "ordre": "4"}).status_code == 302
+    with app.app_context():
+        first, second = Sector.select().where(Sector.id != world["sector"]).order_by(Sector.id)
+    assert (first.slug, second.slug) == ("grazailles-fleming", "grazailles-fleming-2")
+    response = post(staff, f"{BASE}/secteurs/{first.id}", {"nom": "Grazailles", "communes_quartiers": "Grazailles",
+                                                          "ordre": "1"})
+    assert response.status_code == 302
+    with app.app_context():
+        renamed = Sector.get_by_id(first.id)
+        assert (renamed.name, renamed.slug, renamed.position) == ("Grazailles", "grazailles-fleming", 1)
+    response = post(staff, f"{BASE}/secteurs/{first.id}", {"nom": "", "ordre": "premier"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Ce champ est obligatoire." in page and "nombre entier" in page
+    assert len(rebuilds) == 3
+
+
+# -- escaping ------------------------------------------------------------------------
+
+
+def test_html_and_script_stay_text(app, staff, world):
+    with app.app_context():
+        partner = Partner.create(name=EVIL, slug="evil", status="published", summary=EVIL, contact_name=EVIL,
+                                 commune=EVIL)
+        Sector.update(name=EVIL, areas=EVIL).execute()
+        Place.update(name=EVIL, address=EVIL, accessibility=EVIL).execute()
+        Permanence.update(title=EVIL, notes=EVIL, partner=partner).execute()
+        Closure.create(permanence=world["permanence"], start_date=date(2026, 5, 5), end_date=date(2026, 5, 5),
+                       reason=EVIL)
+    pages = ["/partenaires", f"/partenaires/{partner.id}", "/permanences", f"/permanences/{world['permanence']}",
+             "/permanences/nouvelle", "/lieux", f"/lieux/{world['place']}", "/secteurs", f"/secteurs/{world['sector']}"]
+    for page in pages:
+        html = staff.get(BASE + page).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html, page
+        assert "&lt;script&gt;alert" in html, page
+    # And what is typed into a refused form comes back as text too.
+    response = post(staff, f"{BASE}/permanences/nouvelle", permanence_data(world, titre=EVIL, notes=EVIL,
+                                                                           heure_fin="01:00", lieu_nom=EVIL))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "<script>alert" not in html and "&lt;script&gt;alert" in html
+
+
+# -- both engines ---------------------------------------------------------------------
+
+
+def test_lists_on_sqlite_and_postgres(any_app, make_user, rebuilds):
+    """The grouped and counted queries of the lists run on both engines."""
+    sector = Sector.create(name="Albignac", slug="albignac")
+    place = Place.create(name="Centre social", sector=sector)
+    for title in ["B", "A"]:
+        permanence = Permanence.create(sector=sector, place=place, title=title, weekdays="FR", opens_at=time(14),
+                                       closes_at=time(16), valid_from=date(2026, 1, 2))
+    Closure.create(permanence=permanence, start_date=date(2099, 1, 1), end_date=date(2099, 1, 2))
+    from portal.models import User
+
+    User.register("admin@relais.example", "mot-de-passe-solide", "admin")
+    client = any_app.test_client()
+    client.post("/portail/connexion", data={"csrf_token": csrf_token(client, "/portail/connexion"),
+                                            "email": "admin@relais.example", "password": "mot-de-passe-solide"})
+    places = client.get(f"{BASE}/lieux")
+    assert places.status_code == 200 and "<td>2</td>" in places.get_data(as_text=True)
+    permanences = client.get(f"{BASE}/permanences").get_data(as_text=True)
+    assert permanences.index(">A</a>") < permanences.index(">B</a>") and "<td>1</td>" in permanences
+    assert client.get(f"{BASE}/partenaires?q=x&statut=pending&secteur=albignac").status_code == 200
+
+
+# -- in a real browser ---------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_permanence_pages_are_accessible(live_server, page):
+    email, password = live_server["accounts"]["Médiatrice"]
+    page.goto(live_server["url"] + "/portail/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="les permanences et leurs fermetures").click()
+    assert page.locator("h1").inner_text() == "Permanences"
+    assert violations(page) == []
+    page.locator("table a").first.click()
+    page.wait_for_selector("#fermetures")
+    assert page.locator("#titre").input_value()
+    assert violations(page) == []
+    # The error state must be accessible too.
+    page.locator("#heure_fin").fill("00:30")
+    page.get_by_role("button", name="Enregistrer la permanence").click()
+    page.wait_for_selector("[role=alert]")
+    assert "L'heure de fin doit être après l'heure de début." in page.locator("[role=alert]").inner_text()
+    assert violations(page) == []
