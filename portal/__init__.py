@@ -22,6 +22,7 @@ def default_config(app):
         "ENV": "production",
         "SECRET_KEY": DEV_SECRET_KEY,
         "DATABASE_URL": default_database_url(app.instance_path),
+        "SQLITE_BUSY_TIMEOUT_MS": 10_000,  # how long a write waits for another writer's lock
         "BASE_URL": "http://127.0.0.1:8000",
         "SITE_DIR": str(PROJECT_ROOT / "site"),
         "SERVE_SITE": True,
@@ -41,6 +42,10 @@ def default_config(app):
         "LOGIN_RATE_LIMIT": "10 per minute; 50 per hour",
         "REGISTRATION_RATE_LIMIT": "10 per hour",  # registrations and link requests per address
         "REGISTRATION_MIN_SECONDS": 3,  # a person needs longer than this to fill the form
+        "REFERRAL_REMIND_DAYS": 10,  # without an answer, the partner is reminded once
+        "REFERRAL_EXPIRE_DAYS": 30,  # without an answer, the referral expires
+        "REFERRAL_SENDER_REMIND_DAYS": 30,  # accepted but not taken in charge: the sender is told
+        "REFERRAL_RETENTION_DAYS": 730,  # finished referrals lose their personal data after this
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "PROXIES": 0,  # reverse proxies in front of the portal (nginx: 1)
         "SESSION_COOKIE_HTTPONLY": True,
@@ -66,7 +71,7 @@ def create_app(test_config=None):
         hops = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    database.bind(app.config["DATABASE_URL"])
+    database.bind(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
     # Peewee connects on the first query of a request; close at its end.
     app.teardown_request(close_connection)
 
@@ -74,7 +79,8 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import admin, auth, datainclusion, directory, errors, feeds, health, meetings, moderation, partners, security, site
+    from . import (admin, auth, datainclusion, directory, errors, events, feeds, health, meetings, moderation, partners,
+                   referrals, security, site, stats, topics)
 
     errors.register(app)
     register_filters(app)
@@ -88,6 +94,10 @@ def create_app(test_config=None):
     app.register_blueprint(directory.bp)
     app.register_blueprint(meetings.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(referrals.bp)
+    app.register_blueprint(stats.bp)
+    app.register_blueprint(events.bp)
+    app.register_blueprint(topics.bp)
     app.register_blueprint(site.bp)
 
     from .mail import init_app as init_mail

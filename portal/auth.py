@@ -10,6 +10,7 @@ from .db import utcnow
 from .extensions import limiter
 from .forms import LoginForm
 from .models import Event, Partner, Referral, User
+from .referral_flow import OPEN, visible_to
 
 bp = Blueprint("auth", __name__, url_prefix="/portail")
 
@@ -85,8 +86,8 @@ def dashboard():
             "to_moderate": Partner.awaiting_moderation().count(),
             "published_partners": Partner.published().count(),
             "upcoming_events": Event.upcoming().where(Event.status == "scheduled").count(),
-            "open_referrals": Referral.select()
-            .where(Referral.status.in_(["sent", "seen", "accepted", "in_care"]))
-            .count(),
         }
+    if current_user.is_staff or current_user.partner_id:
+        # Only the referrals this account may see: its team's, or its partner's.
+        counts["open_referrals"] = visible_to(current_user).where(Referral.status.in_(OPEN)).count()
     return render_template("dashboard.html", counts=counts)

@@ -43,9 +43,10 @@ def load_demo_command():
 @click.option("--role", type=click.Choice(["admin", "mediator", "partner"]), required=True)
 @click.option("--name", default="", help="Nom affiché.")
 @click.option("--partner", "partner_slug", default=None, help="Slug du partenaire (comptes partenaires).")
+@click.option("--team", default="", help="Équipe : les médiateurs d'une même équipe voient leurs orientations.")
 @click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe")
 @with_appcontext
-def create_user_command(email, role, name, partner_slug, password):
+def create_user_command(email, role, name, partner_slug, team, password):
     """Crée un compte (administrateur, médiateur ou partenaire)."""
     from .models import Partner, User
 
@@ -61,6 +62,8 @@ def create_user_command(email, role, name, partner_slug, password):
     if User.by_email(email):
         raise click.ClickException(f"Un compte existe déjà pour {email}.")
     user = User.register(email=email, name=name, role=role, partner=partner, password=password)
+    if team:
+        User.update(team=team.strip()).where(User.id == user.id).execute()
     click.echo(f"Compte créé : {user.email} ({role}).")
 
 
@@ -112,11 +115,61 @@ def send_reminders_command():
     click.echo(f"{count} rappel(s) mis dans la file d'envoi (relais send-mail les envoie).")
 
 
+@click.command("maintenance")
+@with_appcontext
+def maintenance_command():
+    """Tâches quotidiennes : relances, expirations, anonymisation (à lancer chaque jour par cron)."""
+    from .maintenance import run_maintenance
+
+    for label, count in run_maintenance():
+        click.echo(f"{count} {label}.")
+    click.echo("Maintenance terminée. Les e-mails sont dans la file d'envoi (relais send-mail les envoie).")
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(destination):
+    """Sauvegarde la base (cohérente même pendant que le portail écrit)."""
+    from flask import current_app
+
+    from .backup import BackupError, backup
+
+    try:
+        path = backup(current_app.config["DATABASE_URL"], destination)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Sauvegarde écrite dans {path}.")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@with_appcontext
+def restore_command(source, yes):
+    """Remplace le contenu de la base par une sauvegarde (arrêtez le portail avant)."""
+    from flask import current_app
+
+    from .backup import BackupError, restore
+    from .db import db
+
+    if not yes:
+        click.confirm("Tout le contenu actuel de la base sera remplacé. Continuer ?", abort=True)
+    db.close()
+    try:
+        restore(current_app.config["DATABASE_URL"], source)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Base restaurée depuis {source}. Lancez « relais init-db » si la sauvegarde est plus ancienne "
+               "que cette version de Relais, puis « relais build-site ».")
+
+
 def register_commands(app):
     from .mail import send_mail_command
 
     for command in (init_db_command, load_demo_command, create_user_command, build_site_command,
-                    import_partners_command, send_mail_command, send_reminders_command):
+                    import_partners_command, send_mail_command, send_reminders_command, maintenance_command,
+                    backup_command, restore_command):
         app.cli.add_command(command)
 
 

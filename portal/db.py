@@ -21,16 +21,19 @@ SQLITE_PRAGMAS = {
 }
 
 
-def make_database(url):
+def make_database(url, busy_timeout_ms=None):
     """Return an unconnected peewee database for ``url``."""
     if url.startswith(("sqlite:", "sqliteext:")):
-        return connect(url, pragmas=SQLITE_PRAGMAS)
+        pragmas = dict(SQLITE_PRAGMAS)
+        if busy_timeout_ms is not None:
+            pragmas["busy_timeout"] = busy_timeout_ms
+        return connect(url, pragmas=pragmas)
     return connect(url)
 
 
-def bind(url):
+def bind(url, busy_timeout_ms=None):
     """Bind the proxy to ``url`` and return the concrete database."""
-    database = make_database(url)
+    database = make_database(url, busy_timeout_ms)
     db.initialize(database)
     return database
 

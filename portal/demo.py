@@ -24,6 +24,8 @@ from .models import (
     PartnerTheme,
     Permanence,
     Place,
+    Referral,
+    ReferralTransition,
     Registration,
     Sector,
     Theme,
@@ -1020,6 +1022,59 @@ def load_registrations():
             )
 
 
+# -- referrals: (person, partner, theme, sector, need, urgency, [(days ago, status)], details) --
+
+REFERRALS = [
+    ("Mme B.", "CAF de l'Aude", "difficultes-financieres--situation-dendettement-surendettement",
+     "La Conte et Joliot Curie", "Dettes de factures d'énergie, a reçu une lettre de relance. Souhaite un point "
+     "sur ses droits et un échéancier.", "normale",
+     [(20, "sent"), (19, "seen"), (18, "accepted"), (12, "in_care")], {"first_appointment": 12}),
+    ("K. H.", "Mission locale du Carcassonnais", "trouver-un-emploi", "Viguier et Saint Jacques",
+     "Jeune de 19 ans sorti du lycée sans diplôme, cherche un premier emploi ou une formation.", "normale",
+     [(60, "sent"), (59, "seen"), (57, "accepted"), (50, "in_care"), (20, "closed")],
+     {"first_appointment": 50, "outcome": "resolved"}),
+    ("J. P.", "Centre médico-psychologique adultes de Carcassonne", "sante--sante-mentale",
+     "Ozanam et Albignac", "Voisins inquiets, la personne souhaite rencontrer quelqu'un. D'accord pour un "
+     "premier rendez-vous.", "urgente", [(12, "sent")], {}),
+    ("S. A.", "Maison départementale des solidarités Carcassonne Ouest",
+     "logement-hebergement--reduire-les-impayes-de-loyer", "Grazailles et Fleming",
+     "Deux mois de loyer impayés après une baisse de revenus.", "normale",
+     [(30, "sent"), (28, "declined")], {"decline_reason": "hors_secteur"}),
+    ("Famille R.", "CCAS de Carcassonne", "famille", "La Conte et Joliot Curie",
+     "Famille de quatre personnes, besoin d'une aide ponctuelle pour la cantine.", "normale",
+     [(36, "sent"), (35, "accepted")], {}),
+]
+
+
+def load_referrals(today):
+    """A few referrals at every stage, so the dashboard and statistics have
+    something to show. Created directly (no email is queued)."""
+    sender = User.by_email("mediatrice@relais.example")
+    for person, partner_name, theme, sector, need, urgency, steps, details in REFERRALS:
+        owner = partner(partner_name)
+        if Referral.get_or_none(person_name=person, partner=owner) is not None:
+            continue
+        sent_at = paris(today - dt.timedelta(days=steps[0][0]), "10:00")
+        referral = Referral.create(
+            sender=sender, partner=owner, theme=Theme.get(Theme.slug == theme),
+            sector=Sector.get(Sector.name == sector), person_name=person, person_phone="06 39 98 00 00",
+            need=need, urgency=urgency, consent_at=sent_at, consent_method="oral_face",
+            status=steps[-1][1], token_nonce=secrets.token_hex(8), created_at=sent_at, updated_at=sent_at,
+            status_changed_at=paris(today - dt.timedelta(days=steps[-1][0]), "10:00"),
+            decline_reason=details.get("decline_reason"), outcome=details.get("outcome"),
+            first_appointment=(today - dt.timedelta(days=details["first_appointment"])
+                               if "first_appointment" in details else None),
+        )
+        before = None
+        for days_ago, status in steps:
+            actor = sender if status == "sent" else None
+            ReferralTransition.create(
+                referral=referral, actor=actor, from_status=before, to_status=status,
+                actor_label=str(sender) if actor else f"{owner.name} (lien envoyé à {owner.contact_email})",
+                created_at=paris(today - dt.timedelta(days=days_ago), "10:00" if status == "sent" else "15:00"))
+            before = status
+
+
 def load_accounts():
     """Create the demo accounts that do not exist yet; returns (label, email, password)."""
     accounts = []
@@ -1044,4 +1099,6 @@ def load_demo(today=None):
         load_events(places, today)
         load_forum()
         load_registrations()
-        return load_accounts()
+        accounts = load_accounts()
+        load_referrals(today)
+        return accounts

@@ -1,6 +1,7 @@
 """French error pages: every error a user can meet says what happened and what to do."""
 from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from peewee import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
@@ -44,6 +45,15 @@ def handle_csrf(error):
     return render_error(400, CSRF_MESSAGE)
 
 
+def handle_database_busy(error):
+    """The database stayed locked or unreachable too long: say "try again",
+    not "bug" (nothing was half-written: the transaction was rolled back)."""
+    from flask import current_app
+
+    current_app.logger.warning("Base de données indisponible : %s", error)
+    return render_error(503)
+
+
 def handle_unexpected(error):
     # Anything not an HTTPException is a bug: log it, answer in French.
     from flask import current_app
@@ -56,4 +66,5 @@ def register(app):
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(InternalServerError, handle_unexpected)
+    app.register_error_handler(OperationalError, handle_database_busy)
     app.register_error_handler(Exception, handle_unexpected)

@@ -103,6 +103,12 @@ DECLINE_REASONS = {
     "autre": "Autre raison",
 }
 URGENCIES = {"normale": "Normale", "urgente": "Urgente"}
+CONSENT_METHODS = {
+    "oral_face": "À l'oral, en face à face",
+    "oral_phone": "À l'oral, par téléphone",
+    "written": "Par écrit (formulaire signé)",
+    "message": "Par e-mail ou SMS",
+}
 
 
 def one_of(column, choices, nullable=False):
@@ -505,6 +511,8 @@ class User(UserMixin, TimestampedModel):
     partner = ForeignKeyField(Partner, null=True, backref="users", on_delete="CASCADE")
     active = BooleanField(default=True)
     last_login_at = UTCDateTimeField(null=True)
+    # Mediators with the same team see each other's referrals ("" is one team too).
+    team = CharField(max_length=80, default="")
 
     class Meta:
         constraints = [Check("role <> 'partner' OR partner_id IS NOT NULL")]
@@ -563,6 +571,14 @@ class Referral(TimestampedModel):
     )
     first_appointment = DateField(null=True)
     anonymised_at = UTCDateTimeField(null=True)
+    # Schema version 3: the closed loop (links, reminders, retention).
+    token_nonce = CharField(max_length=32, default="")  # changing it voids every emailed link
+    status_changed_at = UTCDateTimeField(default=utcnow)  # start of the current state's age
+    reminded_at = UTCDateTimeField(null=True)  # the partner was reminded to answer
+    sender_reminded_at = UTCDateTimeField(null=True)  # the sender was told "accepted, not taken in charge"
+
+    def __str__(self):
+        return f"Orientation n° {self.id}"
 
 
 class ReferralTransition(BaseModel):
@@ -574,6 +590,16 @@ class ReferralTransition(BaseModel):
     from_status = CharField(max_length=10, null=True)
     to_status = CharField(max_length=10, constraints=[one_of("to_status", REFERRAL_STATUSES)])
     comment = TextField(default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class ReferralAccess(BaseModel):
+    """Someone saw a referral's personal data: who (an account, or the holder
+    of the partner's emailed link) and when."""
+
+    referral = ForeignKeyField(Referral, backref="accesses", on_delete="CASCADE")
+    user = ForeignKeyField(User, null=True, backref="referral_accesses", on_delete="SET NULL")
+    actor_label = CharField(max_length=200, default="")
     created_at = UTCDateTimeField(default=utcnow)
 
 
@@ -612,5 +638,6 @@ MODELS = [
     User,
     Referral,
     ReferralTransition,
+    ReferralAccess,
     Outbox,
 ]
