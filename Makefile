@@ -10,7 +10,7 @@ export NO_MKDOCS_2_WARNING = 1
 # `make run` is a development server with the development secret key.
 RUN_ENV := PORTAL_ENV=development
 
-.PHONY: run test install install-test system-deps site clean
+.PHONY: run test test-sqlite test-postgres install install-test system-deps site clean
 
 run: install
 	$(RUN_ENV) $(BIN)/relais init-db
@@ -25,8 +25,15 @@ run: install
 site: install
 	$(RUN_ENV) $(BIN)/relais build-site
 
-test: install-test system-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# The whole suite on SQLite (browser tests included), then every test that
+# uses the `app` fixture again on PostgreSQL. Two processes: two cores.
+test: test-sqlite test-postgres
+
+test-sqlite: install-test system-deps
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+test-postgres: install-test system-deps
+	RELAIS_TEST_DATABASE=postgres $(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 
 install: $(BIN)/.installed
 

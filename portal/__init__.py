@@ -55,7 +55,9 @@ def default_config(app):
 
 
 def create_app(test_config=None):
-    app = Flask(__name__, instance_relative_config=True)
+    # Static files under /portail/ too: in production the web server sends only
+    # /portail/ to the portal (the rest of the URL space is the static site).
+    app = Flask(__name__, instance_relative_config=True, static_url_path="/portail/static")
     app.config.from_mapping(default_config(app))
     if test_config is None:
         app.config.from_prefixed_env("PORTAL")

@@ -38,17 +38,21 @@ def changes_of(partner, labels):
             for column in labels if before[column] != after[column]]
 
 
+QUEUE_PAGE = 20  # oldest first; each item costs a few queries (duplicates, themes)
+
+
 def queue_items():
     labels = field_labels()
     return [{"partner": partner, "changes": changes_of(partner, labels), "duplicates": partner.duplicates(),
              "values": [(labels[c], readable(c, v)) for c, v in current_values(partner).items()]}
-            for partner in Partner.awaiting_moderation()]
+            for partner in Partner.awaiting_moderation().limit(QUEUE_PAGE)]
 
 
 @bp.get("/", endpoint="queue")
 @roles_required(*STAFF)
 def show_queue(forms=None, status=200):
     return render_template("moderation/queue.html", items=queue_items(), forms=forms or {},
+                           waiting=Partner.awaiting_moderation().count(),
                            public_url=lambda partner: urls.public_url("partner", partner)), status
 
 

@@ -63,9 +63,19 @@ def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'relais.db'}"
 
 
+# RELAIS_TEST_DATABASE=postgres runs every test that uses `app` on PostgreSQL
+# (`make test` does both runs); the default is SQLite.
+TEST_DATABASE = os.environ.get("RELAIS_TEST_DATABASE", "sqlite")
+
+
 @pytest.fixture
-def app(sqlite_url):
-    app = make_app(sqlite_url)
+def app_database_url(request):
+    return request.getfixturevalue(f"{TEST_DATABASE}_url")
+
+
+@pytest.fixture
+def app(app_database_url):
+    app = make_app(app_database_url)
     yield app
     db.close()
 

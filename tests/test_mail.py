@@ -355,10 +355,10 @@ def test_no_background_sender_in_tests(client, monkeypatch):
     assert mail._sender is None
 
 
-def test_development_server_sends_from_its_first_request(app, sqlite_url, smtp_server, monkeypatch):
+def test_development_server_sends_from_its_first_request(app, app_database_url, smtp_server, monkeypatch):
     monkeypatch.setattr(mail, "_sender", None)
     app = create_app({  # `relais run` in development, on the database of the `app` fixture
-        "ENV": "development", "SECRET_KEY": "test-secret", "DATABASE_URL": sqlite_url, "BASE_URL": "http://relais.test",
+        "ENV": "development", "SECRET_KEY": "test-secret", "DATABASE_URL": app_database_url, "BASE_URL": "http://relais.test",
         "MAIL_SEND_INTERVAL": 0.1, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port,
     })
     with app.app_context():
