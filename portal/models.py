@@ -250,6 +250,11 @@ class Partner(TimestampedModel):
     rejection_reason = TextField(default="")
     referral_notes = TextField(default="")  # how to refer someone to this partner
     sharing = TextField(default="{}")  # JSON: {field: "public" | "network" | "private"}
+    name_key = CharField(max_length=200, default="", index=True)  # normalise_name(name), schema v5
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalise_name(self.name)
+        return super().save(*args, **kwargs)
 
     def __str__(self):
         return self.name
@@ -267,12 +272,10 @@ class Partner(TimestampedModel):
 
     def duplicates(self):
         """Other partners with the same SIRET, or the same name in the same commune."""
-        same_name = (fn.LOWER(Partner.commune) == self.commune.lower()) & (Partner.slug != self.slug)
-        candidates = Partner.select().where((Partner.id != self.id) & same_name)
-        found = [p for p in candidates if normalise_name(p.name) == normalise_name(self.name)]
-        if self.siret:
-            found += Partner.select().where((Partner.id != self.id) & (Partner.siret == self.siret))
-        return list({p.id: p for p in found}.values())
+        same_name = (Partner.name_key == normalise_name(self.name)) & (
+            fn.LOWER(Partner.commune) == self.commune.lower())
+        same_siret = (Partner.siret == self.siret) if self.siret else same_name
+        return list(Partner.select().where((Partner.id != self.id) & (same_name | same_siret)))
 
     def share_level(self, field):
         return json.loads(self.sharing or "{}").get(field, "private")
