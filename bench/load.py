@@ -204,9 +204,9 @@ def gunicorn(url, workers):
         server.wait(timeout=30)
 
 
-def worker(port, kind, state, stop, results):
+def worker(port, kind, state, stop, results, think):
     client = Client(port)
-    while not stop.is_set():
+    while not stop.wait(think):  # a person reads the page before the next click
         started = time.perf_counter()
         try:
             ok = WORK[kind](client, state)
@@ -220,7 +220,7 @@ def worker(port, kind, state, stop, results):
         results[kind].append((time.perf_counter() - started, ok))
 
 
-def run(url, clients, workers, seconds):
+def run(url, clients, workers, seconds, think):
     import itertools
 
     ids = prepare(url, pending=400, referrals=800)
@@ -240,7 +240,7 @@ def run(url, clients, workers, seconds):
     kinds = [kind for kind, share in MIX.items() for _ in range(round(share * clients))]
     with gunicorn(url, workers) as port:
         threads = [threading.Thread(target=worker, args=(port, kind, dict(state) if kind == "feed-304" else state,
-                                                         stop, results)) for kind in kinds]
+                                                         stop, results, think)) for kind in kinds]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -282,16 +282,18 @@ def main():
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each client waits between two requests (0: as fast as it can)")
     args = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory() as folder:
-        lines, passed = run(f"sqlite:///{folder}/load.db", args.clients, args.workers, args.seconds)
-        print(f"SQLite — {args.clients} clients, {args.seconds:.0f} s, gunicorn {args.workers} workers", *lines,
+        lines, passed = run(f"sqlite:///{folder}/load.db", args.clients, args.workers, args.seconds, args.think)
+        print(f"SQLite — {args.clients} clients (think {args.think} s), {args.seconds:.0f} s, gunicorn {args.workers} workers", *lines,
               sep="\n")
         ok &= passed
     with throwaway_postgres() as url:
-        lines, passed = run(url, args.clients, args.workers, args.seconds)
-        print(f"PostgreSQL — {args.clients} clients, {args.seconds:.0f} s, gunicorn {args.workers} workers",
+        lines, passed = run(url, args.clients, args.workers, args.seconds, args.think)
+        print(f"PostgreSQL — {args.clients} clients (think {args.think} s), {args.seconds:.0f} s, gunicorn {args.workers} workers",
               *lines, sep="\n")
         ok &= passed
     print("OK: no error, no lost write." if ok else "PROBLEM: see the figures above.")
