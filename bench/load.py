@@ -13,23 +13,21 @@ every write that was answered as done must be in the database (0 lost writes).
 """
 import argparse
 import http.client
-import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.pgserver import free_port, throwaway_postgres  # noqa: E402
+from serving import gunicorn  # noqa: E402
+from tests.pgserver import throwaway_postgres  # noqa: E402
 
 MIX = {"feed": 0.3, "feed-304": 0.2, "registration": 0.2, "moderation": 0.1, "referral": 0.2}
 PASSWORD = "bench-password-1234"
@@ -177,31 +175,6 @@ WORK = {"feed": feed, "feed-304": feed_304, "registration": registration, "moder
 
 
 # -- the run ------------------------------------------------------------------------
-
-
-@contextmanager
-def gunicorn(url, workers):
-    port = free_port()
-    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_SECRET_KEY": "bench-secret-key",
-           "PORTAL_REGISTRATION_RATE_LIMIT": "100000 per minute", "PORTAL_LOGIN_RATE_LIMIT": "100000 per minute",
-           "PORTAL_SITE_AUTO_REBUILD": "false", "PORTAL_MAIL_BACKGROUND_SENDER": "false",
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers), "GUNICORN_LOG_LEVEL": "warning"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--access-logfile", "/dev/null",
-                               "portal:create_app()"], env=env, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/portail/sante")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def worker(port, kind, state, stop, results, think):

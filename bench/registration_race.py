@@ -9,21 +9,19 @@ counted afterwards. Expected: 10 confirmed, 40 on the waiting list, 0 errors.
 """
 import argparse
 import http.client
-import os
 import re
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.pgserver import free_port, throwaway_postgres  # noqa: E402
+from serving import gunicorn  # noqa: E402
+from tests.pgserver import throwaway_postgres  # noqa: E402
 
 
 def prepare(url, seats):
@@ -58,31 +56,6 @@ def count(url, event_id):
         result["seats"] = Registration.seats_taken(event_id)
         db.close()
         return result
-
-
-@contextmanager
-def gunicorn(url, workers):
-    port = free_port()
-    env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_SECRET_KEY": "bench-secret-key",
-           "PORTAL_REGISTRATION_RATE_LIMIT": "10000 per minute", "PORTAL_SITE_AUTO_REBUILD": "false",
-           "PORTAL_MAIL_BACKGROUND_SENDER": "false"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "portal:create_app()"], env=env, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/portail/sante")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def client(port, event_id, number, barrier, outcomes):
