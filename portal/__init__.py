@@ -87,20 +87,11 @@ def create_app(test_config=None):
     errors.register(app)
     register_filters(app)
     security.register(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(datainclusion.bp)
-    app.register_blueprint(feeds.bp)
-    app.register_blueprint(partners.bp)
-    app.register_blueprint(moderation.bp)
-    app.register_blueprint(directory.bp)
-    app.register_blueprint(meetings.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(referrals.bp)
-    app.register_blueprint(stats.bp)
-    app.register_blueprint(events.bp)
-    app.register_blueprint(topics.bp)
-    app.register_blueprint(site.bp)
+    blueprints = (health, auth, datainclusion, feeds, partners, moderation, directory, meetings, admin,
+                  referrals, stats, events, topics,
+                  site)  # last: it answers every path the others do not
+    for module in blueprints:
+        app.register_blueprint(module.bp)
 
     from .mail import init_app as init_mail
 
