@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from serving import gunicorn  # noqa: E402
-from tests.pgserver import throwaway_postgres  # noqa: E402
+from tests.servers import throwaway_postgres  # noqa: E402
 
 MIX = {"feed": 0.3, "feed-304": 0.2, "registration": 0.2, "moderation": 0.1, "referral": 0.2}
 PASSWORD = "bench-password-1234"

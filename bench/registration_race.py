@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from serving import gunicorn  # noqa: E402
-from tests.pgserver import throwaway_postgres  # noqa: E402
+from tests.servers import throwaway_postgres  # noqa: E402
 
 
 def prepare(url, seats):

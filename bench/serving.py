@@ -1,16 +1,14 @@
 """The portal under a real gunicorn on 127.0.0.1, for the benchmarks."""
-import http.client
 import os
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.pgserver import free_port  # noqa: E402
+from tests.servers import free_port, wait_until_up  # noqa: E402
 
 # No site rebuilds, no background mail, no rate limit: measure the requests.
 QUIET = {"PORTAL_SECRET_KEY": "bench-secret-key", "PORTAL_SITE_AUTO_REBUILD": "false",
@@ -27,23 +25,8 @@ def gunicorn(url, workers):
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--access-logfile", "/dev/null",
                                "portal:create_app()"], env=env, cwd=ROOT)
     try:
-        wait_until_up(port)
+        wait_until_up(f"http://127.0.0.1:{port}/portail/sante")
         yield port
     finally:
         server.terminate()
         server.wait(timeout=30)
-
-
-def wait_until_up(port, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/portail/sante")
-            connection.getresponse().read()
-            connection.close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)

@@ -9,14 +9,12 @@ import shutil
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from portal import create_app
-from tests.pgserver import free_port, postgres_bin, throwaway_postgres
+from tests.servers import free_port, postgres_bin, throwaway_postgres, wait_until_up
 from portal.db import db
 from portal.migrations import upgrade
 from portal.models import Theme
@@ -218,18 +216,6 @@ def live_server(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-def wait_until_up(url, timeout=30):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def parse_accounts(output):

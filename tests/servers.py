@@ -1,6 +1,5 @@
-"""A throw-away PostgreSQL server in a temporary folder, on a free local port.
-
-Used by the test suite (tests/conftest.py) and the benchmarks (bench/).
+"""Servers for the tests and the benchmarks: a throw-away PostgreSQL in a
+temporary folder on a free local port, and waiting for a server to answer.
 """
 import glob
 import os
@@ -8,6 +7,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,3 +52,16 @@ def throwaway_postgres():
     finally:
         run(str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "stop")
         shutil.rmtree(top, ignore_errors=True)
+
+
+def wait_until_up(url, timeout=30):
+    """Returns once ``url`` answers (any HTTP answer), or raises after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
