@@ -12,7 +12,7 @@ def test_home_page_then_log_in(live_server, page):
     assert "réseau des partenaires" in page.title()
     assert page.locator("h1").first.inner_text().startswith("Le réseau des partenaires")
 
-    page.get_by_role("link", name="portail des partenaires").first.click()
+    page.get_by_role("link", name="Connectez-vous au portail des partenaires").click()
     page.wait_for_url("**/portail/connexion")
     assert violations(page) == []
 
