@@ -13,8 +13,8 @@ from peewee import JOIN, fn
 from . import schedule, urls
 from .auth import roles_required
 from .db import for_update, utcnow, write_lock
-from .forms import ClosureForm, PermanenceForm, PlaceForm, SectorForm, StaffPartnerForm
-from .models import PARTNER_STATUSES, WEEKDAYS, Closure, Partner, PartnerSector, Permanence, Place, Sector, slugify
+from .forms import ClosureForm, OccurrenceChangeForm, PermanenceForm, PlaceForm, SectorForm, StaffPartnerForm
+from .models import PARTNER_STATUSES, WEEKDAYS, Closure, OccurrenceChange, Partner, PartnerSector, Permanence, Place, Sector, slugify
 from .partners import (CONTACT_FIELDS, PUBLIC_FIELDS, apply_public_values, current_values, new_nonce,
                        public_values, theme_groups, vocabularies)
 from .publish import request_rebuild
@@ -197,12 +197,21 @@ def new_place(form):
     return place
 
 
-def render_permanence(form, permanence=None, closure_form=None):
+def change_form(permanence, **kwargs):
+    places = Place.select().order_by(fn.LOWER(Place.name))
+    return OccurrenceChangeForm(**kwargs).set_choices(places, permanence)
+
+
+def render_permanence(form, permanence=None, closure_form=None, exception_form=None):
     closures = permanence.closures.order_by(Closure.start_date.desc()) if permanence else []
-    status = 400 if form.errors or (closure_form and closure_form.errors) else 200
+    changes = (permanence.changes.select(OccurrenceChange, Place).join(Place, JOIN.LEFT_OUTER)
+               .order_by(OccurrenceChange.day.desc()) if permanence else [])
+    status = 400 if form.errors or any(f and f.errors for f in (closure_form, exception_form)) else 200
     return render_template("admin/permanence_form.html", form=form, permanence=permanence, closures=closures,
-                           closure_form=closure_form or ClosureForm(formdata=None),
-                           describe=schedule.describe), status
+                           closure_form=closure_form or ClosureForm(formdata=None), changes=changes,
+                           exception_form=exception_form or (change_form(permanence, formdata=None)
+                                                             if permanence else None),
+                           describe=schedule.describe, hour=schedule.hour), status
 
 
 @bp.route("/permanences/nouvelle", methods=["GET", "POST"])
@@ -279,6 +288,46 @@ def closure_delete(permanence_id, closure_id):
     request_rebuild()
     flash("La fermeture exceptionnelle est supprimée.", "success")
     return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id, _anchor="fermetures"))
+
+
+# -- changed occurrences (horaires ou lieu exceptionnels) -----------------------------
+
+
+@bp.post("/permanences/<int:permanence_id>/exceptions")
+def change_add(permanence_id):
+    permanence = get_or_404(Permanence, permanence_id)
+    exception_form = change_form(permanence)
+    if not exception_form.validate_on_submit():
+        form = permanence_form(formdata=None)
+        fill_permanence_form(form, permanence)
+        return render_permanence(form, permanence, exception_form=exception_form)
+    data = exception_form.data
+    with write_lock():
+        permanence = locked(Permanence, permanence_id)
+        # One change per day: a new one replaces the previous one.
+        change = (OccurrenceChange.get_or_none((OccurrenceChange.permanence == permanence)
+                                               & (OccurrenceChange.day == data["exception_jour"]))
+                  or OccurrenceChange(permanence=permanence, day=data["exception_jour"]))
+        change.opens_at, change.closes_at = data["exception_debut"], data["exception_fin"]
+        change.place_id = int(data["exception_lieu"]) if data["exception_lieu"] else None
+        change.note = data["exception_note"] or ""
+        change.save()  # raises the permanence's SEQUENCE: calendars refetch it
+    request_rebuild()
+    flash("Les horaires exceptionnels sont enregistrés.", "success")
+    return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id, _anchor="exceptions"))
+
+
+@bp.post("/permanences/<int:permanence_id>/exceptions/<int:change_id>/suppression")
+def change_delete(permanence_id, change_id):
+    with write_lock():
+        change = locked(OccurrenceChange, change_id)
+        if change.permanence_id != permanence_id:
+            abort(404)
+        change.delete_instance()  # raises the permanence's SEQUENCE too
+    request_rebuild()
+    flash("Les horaires exceptionnels sont supprimés : la permanence reprend ses horaires habituels ce jour-là.",
+          "success")
+    return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id, _anchor="exceptions"))
 
 
 # -- places ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from peewee import JOIN, Case, fn, prefetch
 
 from . import schedule, urls
 from .db import utcnow
-from .models import EVENT_KINDS, Closure, Event, EventPartner, Partner, Permanence, Place, Sector
+from .models import EVENT_KINDS, Closure, Event, EventPartner, OccurrenceChange, Partner, Permanence, Place, Sector
 
 bp = Blueprint("feeds", __name__, url_prefix="/portail/calendrier")
 
@@ -263,8 +263,10 @@ def scope_permanences(scope):
         .join(Place).switch(Permanence).join(Sector).switch(Permanence).join(Partner, JOIN.LEFT_OUTER)
         .where(visible_permanence()).order_by(Permanence.id)
     )
-    # Closures in one more query, not one per permanence.
-    return prefetch(narrowed(query, scope.permanences), Closure.select().order_by(Closure.start_date))
+    # Closures and changed occurrences in two more queries, not two per permanence.
+    changes = (OccurrenceChange.select(OccurrenceChange, Place).join(Place, JOIN.LEFT_OUTER)
+               .order_by(OccurrenceChange.day))
+    return prefetch(narrowed(query, scope.permanences), Closure.select().order_by(Closure.start_date), changes)
 
 
 def exdate_horizon(today=None):
@@ -386,7 +388,8 @@ def event_component(event, host):
 
 
 def permanence_components(permanence, host, horizon):
-    """[VEVENT] of a permanence: one recurring event, or none if it never happens."""
+    """[VEVENT] of a permanence: one recurring event and its changed
+    occurrences (RECURRENCE-ID overrides), or none if it never happens."""
     # DTSTART must be a real occurrence: valid_from may be any day of the week.
     midnight = datetime.combine(permanence.valid_from, datetime.min.time())
     first = schedule.rule(permanence).after(midnight, inc=True)
@@ -396,9 +399,10 @@ def permanence_components(permanence, host, horizon):
     partner = permanence.partner if permanence.partner_id else None
     # The partner's name is in the summary: its edits are edits of this component.
     updated_at = max(permanence.updated_at, partner.updated_at) if partner else permanence.updated_at
+    summary = permanence.title + (f" — {partner.name}" if partner else "")
     common(
         vevent, f"permanence-{permanence.id}@{host}", updated_at, permanence.sequence,
-        permanence.title + (f" — {partner.name}" if partner else ""), permanence_description(permanence),
+        summary, permanence_description(permanence),
         permanence.place,
         urls.public_url("permanences", permanence.sector), "Permanence",
     )
@@ -409,7 +413,28 @@ def permanence_components(permanence, host, horizon):
     closed = [day for day, reason in schedule.occurrences(permanence, first.date(), last) if reason]
     if closed:
         vevent.add("exdate", [paris_at(day, permanence.opens_at) for day in closed])
-    return [vevent]
+    changed = schedule.changed_days(permanence, first.date(), last)  # a closed day stays closed
+    return [vevent] + [changed_component(permanence, change, host, updated_at, summary)
+                       for change in changed.values()]
+
+
+def changed_component(permanence, change, host, updated_at, summary):
+    """The VEVENT of one occurrence at other hours or in another place: same
+    UID, RECURRENCE-ID = the usual start of that day (RFC 5545, 3.8.4.4)."""
+    vevent = VEvent()
+    place = change.place if change.place_id else permanence.place
+    where = f" à {place.name}" if change.place_id and change.place_id != permanence.place_id else ""
+    hours = f"{schedule.hour(change.opens_at)}–{schedule.hour(change.closes_at)}"
+    common(
+        vevent, f"permanence-{permanence.id}@{host}", updated_at, permanence.sequence, summary,
+        paragraphs(f"Exceptionnellement ce jour-là : {hours}{where}.", change.note,
+                   permanence_description(permanence)),
+        place, urls.public_url("permanences", permanence.sector), "Permanence",
+    )
+    vevent.add("recurrence-id", paris_at(change.day, permanence.opens_at))
+    vevent.add("dtstart", paris_at(change.day, change.opens_at))
+    vevent.add("dtend", paris_at(change.day, change.closes_at))
+    return vevent
 
 
 def paris_at(day, moment):

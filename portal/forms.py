@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .datainclusion import clean_email, clean_phone, clean_postcode, clean_siret, clean_website
 from .models import AUDIENCES, EVENT_KINDS, PARTNER_STATUSES, PARTNER_TYPES, RECURRENCES, SHARE_LEVELS, WEEKDAYS
-from .schedule import PARIS
+from .schedule import PARIS, occurrences
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -322,6 +322,37 @@ class ClosureForm(FlaskForm):
     def validate_fermeture_fin(self, field):
         if field.data and self.fermeture_debut.data and field.data < self.fermeture_debut.data:
             raise ValidationError("Le dernier jour ne peut pas être avant le premier.")
+
+
+class OccurrenceChangeForm(FlaskForm):
+    """One occurrence at other hours and/or in another place."""
+
+    exception_jour = date_field("Jour de la permanence concernée")
+    exception_debut = time_field("Heure de début ce jour-là")
+    exception_fin = time_field("Heure de fin ce jour-là")
+    exception_lieu = ChoiceField("Lieu ce jour-là")
+    exception_note = text("Précision, lue par les habitants (facultatif)", 200)
+
+    def set_choices(self, places, permanence):
+        self.permanence = permanence
+        self.exception_lieu.choices = [SelectChoice("", "Le lieu habituel")] + [
+            SelectChoice(str(place.id), ", ".join(filter(None, [place.name, place.address, place.commune])))
+            for place in places]
+        return self
+
+    def validate_exception_jour(self, field):
+        """The day must be one the permanence happens: a closed one stays closed."""
+        if field.data is None:
+            return
+        found = dict(occurrences(self.permanence, field.data, field.data))
+        if field.data not in found:
+            raise ValidationError("Ce jour-là, il n'y a pas de permanence.")
+        if found[field.data]:
+            raise ValidationError(f"Ce jour-là, il n'y a pas de permanence ({found[field.data]}).")
+
+    def validate_exception_fin(self, field):
+        if field.data and self.exception_debut.data and field.data <= self.exception_debut.data:
+            raise ValidationError("L'heure de fin doit être après l'heure de début.")
 
 
 class SectorForm(FlaskForm):

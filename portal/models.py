@@ -394,6 +394,35 @@ class Closure(BaseModel):
         return super().delete_instance(*args, **kwargs)
 
 
+class OccurrenceChange(BaseModel):
+    """One occurrence held at other hours and/or in another place
+    ("le mardi 8 décembre, exceptionnellement 9 h–11 h à la Maison de quartier").
+
+    ``day`` is the occurrence's usual date: the feeds' RECURRENCE-ID. A closure
+    of that day wins over the change."""
+
+    permanence = ForeignKeyField(Permanence, backref="changes", on_delete="CASCADE")
+    day = DateField()
+    opens_at = TimeField()
+    closes_at = TimeField()
+    place = ForeignKeyField(Place, null=True, backref="occurrence_changes", on_delete="SET NULL")  # null: same place
+    note = CharField(max_length=200, default="")
+
+    class Meta:
+        table_name = "occurrence_change"
+        constraints = [Check("closes_at > opens_at")]
+        indexes = ((("permanence", "day"), True),)
+
+    def save(self, *args, **kwargs):
+        result = super().save(*args, **kwargs)
+        self.permanence.touch()  # the feed's overrides changed
+        return result
+
+    def delete_instance(self, *args, **kwargs):
+        self.permanence.touch()
+        return super().delete_instance(*args, **kwargs)
+
+
 # -- meetings and events ----------------------------------------------------
 
 
@@ -633,6 +662,7 @@ MODELS = [
     PartnerSector,
     Permanence,
     Closure,
+    OccurrenceChange,
     Topic,
     Event,
     EventPartner,

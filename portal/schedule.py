@@ -59,6 +59,26 @@ def occurrences(permanence, start, end):
     return [(day.date(), closed.get(day.date())) for day in days]
 
 
+def changed_days(permanence, start, end):
+    """{date: OccurrenceChange} of the occurrences between two dates held at
+    other hours or in another place. A change of a day it does not happen
+    (closed, holiday, not in the rule) is left out: a closure wins."""
+    wanted = {change.day: change for change in permanence.changes if start <= change.day <= end}
+    if not wanted:
+        return {}
+    open_days = {day for day, reason in occurrences(permanence, min(wanted), max(wanted)) if reason is None}
+    return {day: change for day, change in sorted(wanted.items()) if day in open_days}
+
+
+def change_when(change, permanence):
+    """'mardi 8 décembre 2026, 9 h–11 h (Maison de quartier, 7 place des Tilleuls)'."""
+    text = f"{long_date(change.day)}, {hour(change.opens_at)}–{hour(change.closes_at)}"
+    if change.place_id and change.place_id != permanence.place_id:
+        place = change.place
+        text += f" ({', '.join(part for part in (place.name, place.address, place.commune) if part)})"
+    return text
+
+
 def next_dates(permanence, today=None, count=4, horizon_days=120):
     """The next ``count`` dates it really happens (closed days skipped)."""
     today = today or date.today()

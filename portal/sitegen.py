@@ -34,6 +34,7 @@ from portal.models import (
     Event,
     EventPartner,
     JobOffer,
+    OccurrenceChange,
     Partner,
     PartnerSector,
     PartnerTheme,
@@ -122,7 +123,8 @@ class SiteData:
             .order_by(Permanence.title)
         )
         self.permanences = []
-        for permanence in prefetch(query, Closure.select()):
+        changes = OccurrenceChange.select(OccurrenceChange, Place).join(Place, JOIN.LEFT_OUTER)
+        for permanence in prefetch(query, Closure.select(), changes):
             if permanence.partner_id is None or permanence.partner_id in self.partner_by_id:
                 if permanence.partner_id:
                     permanence.partner = self.partner_by_id[permanence.partner_id]
@@ -169,7 +171,10 @@ class SiteData:
     def permanence_view(self, permanence):
         horizon = self.today + timedelta(days=60)
         closed = [(day, reason) for day, reason in schedule.occurrences(permanence, self.today, horizon) if reason]
-        return {"permanence": permanence, "next_dates": schedule.next_dates(permanence, self.today), "closed": closed}
+        changed = [(schedule.change_when(change, permanence), change.note)
+                   for change in schedule.changed_days(permanence, self.today, horizon).values()]
+        return {"permanence": permanence, "next_dates": schedule.next_dates(permanence, self.today), "closed": closed,
+                "changed": changed}
 
     def seats_left(self, event):
         if event.capacity is None:

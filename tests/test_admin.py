@@ -4,7 +4,7 @@ from datetime import date, time
 
 import pytest
 
-from portal.models import Closure, Partner, PartnerSector, Permanence, Place, Sector
+from portal.models import Closure, OccurrenceChange, Partner, PartnerSector, Permanence, Place, Sector
 from tests.a11y import violations
 from tests.conftest import csrf_token
 
@@ -349,6 +349,87 @@ def test_missing_csrf_token_is_refused(app, staff, world):
     with app.app_context():
         assert Partner.select().count() == 0 and Permanence.select().count() == 1
         assert Closure.select().count() == 0 and Sector.select().count() == 1
+
+
+# -- changed occurrences ------------------------------------------------------------
+
+
+def test_changed_occurrences_are_added_replaced_and_deleted(app, staff, rebuilds, world):
+    pid, form_url = world["permanence"], f"{BASE}/permanences/{world['permanence']}"
+    with app.app_context():
+        other = Place.create(name="Centre social Jean Moulin", address="3 rue Lamartine")
+    data = {"exception_jour": "2026-12-07", "exception_debut": "14:00", "exception_fin": "16:30",
+            "exception_lieu": str(other.id), "exception_note": "Travaux à la Maison de quartier"}
+    response = post(staff, f"{BASE}/permanences/{pid}/exceptions", data, form_url=form_url)
+    assert response.status_code == 302 and response.headers["Location"].endswith("#exceptions")
+    assert sequence_of(app, pid) == 1
+    # The same day again replaces it (one change per day); the usual place is the empty choice.
+    post(staff, f"{BASE}/permanences/{pid}/exceptions",
+         {**data, "exception_debut": "10:00", "exception_fin": "11:00", "exception_lieu": ""}, form_url=form_url)
+    post(staff, f"{BASE}/permanences/{pid}/exceptions", {**data, "exception_jour": "14/12/2026"}, form_url=form_url)
+    with app.app_context():
+        changes = list(OccurrenceChange.select().order_by(OccurrenceChange.day))
+    assert [(c.day, c.opens_at, c.closes_at, c.place_id, c.note) for c in changes] == [
+        (date(2026, 12, 7), time(10), time(11), None, "Travaux à la Maison de quartier"),
+        (date(2026, 12, 14), time(14), time(16, 30), other.id, "Travaux à la Maison de quartier")]
+    assert sequence_of(app, pid) == 3
+    page = staff.get(form_url).get_data(as_text=True)
+    assert "07/12/2026" in page and "10 h–11 h" in page and "14 h–16 h 30" in page
+    assert "Centre social Jean Moulin" in page and "Le lieu habituel" in page
+    response = post(staff, f"{BASE}/permanences/{pid}/exceptions/{changes[0].id}/suppression", {}, form_url=form_url)
+    assert response.status_code == 302 and response.headers["Location"].endswith("#exceptions")
+    with app.app_context():
+        assert [c.day for c in OccurrenceChange.select()] == [date(2026, 12, 14)]
+    assert sequence_of(app, pid) == 4 and len(rebuilds) == 4
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"exception_jour": "2026-12-08"}, "Ce jour-là, il n&#39;y a pas de permanence."),  # a Tuesday
+    ({"exception_jour": "2025-12-01"}, "Ce jour-là, il n&#39;y a pas de permanence."),  # before it starts
+    ({"exception_jour": "2026-12-28", "closed": True}, "Ce jour-là, il n&#39;y a pas de permanence (Congés)."),
+    ({"exception_jour": "2026-05-25"}, "Ce jour-là, il n&#39;y a pas de permanence (Lundi de Pentecôte)."),
+    ({"exception_fin": "09:00"}, "L&#39;heure de fin doit être après l&#39;heure de début."),
+    ({"exception_jour": ""}, "Ce champ est obligatoire."),
+    ({"exception_debut": "neuf heures"}, "Indiquez une heure"),
+    ({"exception_lieu": "999"}, "Ce choix n&#39;existe pas."),
+    ({"exception_note": "x" * 201}, "200 caractères au maximum."),
+])
+def test_bad_changed_occurrence_is_explained(app, staff, rebuilds, world, data, message):
+    pid = world["permanence"]
+    if data.pop("closed", False):
+        with app.app_context():
+            Closure.create(permanence=pid, start_date=date(2026, 12, 21), end_date=date(2027, 1, 3), reason="Congés")
+    before = sequence_of(app, pid)
+    values = {"exception_jour": "2026-12-07", "exception_debut": "10:00", "exception_fin": "11:00",
+              "exception_lieu": "", "exception_note": "", **data}
+    response = post(staff, f"{BASE}/permanences/{pid}/exceptions", values, form_url=f"{BASE}/permanences/{pid}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in page, page[page.find("Rien n"):][:600]
+    assert 'value="Permanence du lundi"' in page  # the permanence form is still filled
+    with app.app_context():
+        assert OccurrenceChange.select().count() == 0
+    assert sequence_of(app, pid) == before and not rebuilds
+
+
+def test_changed_occurrences_of_other_permanences_and_csrf(app, staff, world):
+    with app.app_context():
+        other = Permanence.create(sector=world["sector"], place=world["place"], title="Autre", weekdays="TU",
+                                  opens_at=time(14), closes_at=time(16), valid_from=date(2026, 1, 6))
+        change = OccurrenceChange.create(permanence=other, day=date(2026, 5, 5), opens_at=time(9), closes_at=time(10))
+    pid, form_url = world["permanence"], f"{BASE}/permanences/{world['permanence']}"
+    for url, data in [
+        (f"{BASE}/permanences/999/exceptions", {"exception_jour": "2026-12-07"}),
+        (f"{BASE}/permanences/{pid}/exceptions/999/suppression", {}),
+        (f"{BASE}/permanences/{pid}/exceptions/{change.id}/suppression", {}),  # another permanence's
+    ]:
+        assert post(staff, url, data, form_url=form_url).status_code == 404, url
+    good = {"exception_jour": "2026-12-07", "exception_debut": "10:00", "exception_fin": "11:00"}
+    for url, data in [(f"{BASE}/permanences/{pid}/exceptions", good),
+                      (f"{BASE}/permanences/{other.id}/exceptions/{change.id}/suppression", {})]:
+        response = staff.post(url, data=data)
+        assert response.status_code == 400 and "Le formulaire a expiré" in response.get_data(as_text=True)
+    with app.app_context():
+        assert [c.id for c in OccurrenceChange.select()] == [change.id]
 
 
 # -- places and sectors ----------------------------------------------------------------

@@ -14,7 +14,8 @@ from dateutil import tz as dateutil_tz
 
 from portal import feeds, schedule
 from portal.demo import load_demo
-from portal.models import EVENT_KINDS, Closure, Event, EventPartner, Partner, Permanence, Place, Sector
+from portal.models import (EVENT_KINDS, Closure, Event, EventPartner, OccurrenceChange, Partner, Permanence, Place,
+                           Sector)
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = timezone.utc
@@ -477,6 +478,70 @@ def test_permanence_feed_changes_with_a_closure(network, client):
     assert second.status_code == 200
     occurrences = expand(parse(second), date(2026, 9, 1), date(2026, 9, 20))
     assert [o["DTSTART"].dt.day for o in occurrences] == [2, 16]
+
+
+def test_a_changed_occurrence_is_a_recurrence_id_override(network, client):
+    permanence = make_permanence(network, partner=network.partner)  # Wednesdays 14 h–16 h from 2 September 2026
+    centre = Place.create(name="Centre social Jean Moulin", address="3 rue Lamartine", postcode="11000",
+                          commune="Carcassonne")
+    OccurrenceChange.create(permanence=permanence, day=date(2026, 12, 9), opens_at=time(9), closes_at=time(11),
+                            place=centre, note="Travaux à la Maison de quartier.")
+    OccurrenceChange.create(permanence=permanence, day=date(2026, 12, 2), opens_at=time(15), closes_at=time(17))
+    # Closed days stay closed: a closure, a public holiday, a day it never happens.
+    Closure.create(permanence=permanence, start_date=date(2026, 12, 16), end_date=date(2026, 12, 16))
+    for day in (date(2026, 12, 16), date(2026, 11, 11), date(2026, 12, 10)):
+        OccurrenceChange.create(permanence=permanence, day=day, opens_at=time(9), closes_at=time(10))
+    permanence = Permanence.get_by_id(permanence.id)
+    assert permanence.sequence == 6  # every change and the closure raised it
+    response = fetch(client, "/permanences.ics")
+    text = response.get_data(as_text=True)
+    assert "RECURRENCE-ID;TZID=Europe/Paris:20261209T140000" in text
+    assert "DTSTART;TZID=Europe/Paris:20261209T090000" in text
+    calendar = parse(response)
+    uid = f"permanence-{permanence.id}@relais.test"
+    assert [str(vevent["UID"]) for vevent in calendar.events] == [uid] * 3
+    master, *overrides = calendar.events
+    assert "RECURRENCE-ID" not in master
+    assert [vevent["RECURRENCE-ID"].dt for vevent in overrides] == [
+        datetime(2026, 12, 2, 14, tzinfo=PARIS), datetime(2026, 12, 9, 14, tzinfo=PARIS)]
+    moved = overrides[1]
+    assert moved["SEQUENCE"] == master["SEQUENCE"] == 6
+    assert str(moved["SUMMARY"]) == str(master["SUMMARY"]) == "Permanence sociale — CAF de l'Aude"
+    assert str(moved["LOCATION"]) == "Centre social Jean Moulin, 3 rue Lamartine, 11000 Carcassonne"
+    assert str(overrides[0]["LOCATION"]) == str(master["LOCATION"])  # no new place: the usual one
+    assert "Exceptionnellement ce jour-là : 9 h–11 h à Centre social Jean Moulin." in str(moved["DESCRIPTION"])
+    assert "Travaux à la Maison de quartier." in str(moved["DESCRIPTION"])
+    occurrences = expand(calendar, date(2026, 11, 1), date(2027, 1, 1))
+    hours = {o["DTSTART"].dt.date(): (o["DTSTART"].dt.time(), o["DTEND"].dt.time()) for o in occurrences}
+    assert len(hours) == len(occurrences)
+    assert hours.pop(date(2026, 12, 9)) == (time(9), time(11))
+    assert hours.pop(date(2026, 12, 2)) == (time(15), time(17))
+    assert date(2026, 12, 16) not in hours and date(2026, 11, 11) not in hours and date(2026, 12, 10) not in hours
+    assert sorted(hours) == [date(2026, 11, 4), date(2026, 11, 18), date(2026, 11, 25), date(2026, 12, 23),
+                             date(2026, 12, 30)]
+    assert set(hours.values()) == {(time(14), time(16))}
+    OccurrenceChange.get(OccurrenceChange.day == date(2026, 12, 9)).delete_instance()
+    again = expand(parse(fetch(client, "/permanences.ics")), date(2026, 12, 9), date(2026, 12, 10))
+    assert [(o["DTSTART"].dt.hour, o["DTEND"].dt.hour) for o in again] == [(14, 16)]
+    assert Permanence.get_by_id(permanence.id).sequence == 7
+
+
+def test_the_sector_page_shows_exceptional_hours(network):
+    from portal.sitegen import SiteData
+
+    permanence = make_permanence(network)
+    centre = Place.create(name="Centre social", address="3 rue Lamartine", commune="Carcassonne")
+    OccurrenceChange.create(permanence=permanence, day=date(2026, 12, 9), opens_at=time(9), closes_at=time(11),
+                            place=centre, note="Travaux")
+    OccurrenceChange.create(permanence=permanence, day=date(2027, 3, 3), opens_at=time(9), closes_at=time(11))
+    Closure.create(permanence=permanence, start_date=date(2026, 12, 16), end_date=date(2026, 12, 16))
+    OccurrenceChange.create(permanence=permanence, day=date(2026, 12, 16), opens_at=time(9), closes_at=time(11))
+    data = SiteData.load(date(2026, 12, 1))
+    [page] = [p for p in data.pages("https://relais.test") if p.path == "permanences/viguier/"]
+    text = " ".join(page.body().split())
+    assert ("Horaires exceptionnels : mercredi 9 décembre 2026, 9 h–11 h (Centre social, 3 rue Lamartine, "
+            "Carcassonne) — Travaux." in text)
+    assert "16 décembre 2026, 9 h" not in text and "mars 2027" not in text  # closed; beyond 60 days
 
 
 def test_feeds_on_sqlite_and_postgresql(any_app):

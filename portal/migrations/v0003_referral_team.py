@@ -18,6 +18,7 @@ class ReferralAccess(Model):
 
     class Meta:
         database = db
+        legacy_table_names = False  # index names as a fresh database has them
         table_name = "referral_access"
 
 
