@@ -15,7 +15,7 @@ from .auth import roles_required
 from .db import for_update, utcnow, write_lock
 from .forms import ClosureForm, OccurrenceChangeForm, PermanenceForm, PlaceForm, SectorForm, StaffPartnerForm
 from .models import PARTNER_STATUSES, WEEKDAYS, Closure, OccurrenceChange, Partner, PartnerSector, Permanence, Place, Sector, slugify
-from .partners import (CONTACT_FIELDS, PUBLIC_FIELDS, apply_public_values, current_values, new_nonce,
+from .partners import (CONTACT_FIELDS, apply_public_values, current_values, fill_partner_fields, new_nonce,
                        public_values, theme_groups, vocabularies)
 from .publish import request_rebuild
 
@@ -82,12 +82,8 @@ def partner_form(**kwargs):
 
 
 def fill_partner_form(form, partner):
-    values = current_values(partner)  # the online version, not what the partner proposed
-    for name, column in PUBLIC_FIELDS.items():
-        getattr(form, name).data = values[column]
-    form.thematiques.data, form.secteurs.data = values["themes"], values["sectors"]
-    for name, column in CONTACT_FIELDS.items():
-        getattr(form, name).data = getattr(partner, column)
+    # The online version, not what the partner proposed.
+    fill_partner_fields(form, partner, current_values(partner))
     form.statut.data = partner.status
 
 
@@ -278,14 +274,20 @@ def closure_add(permanence_id):
     return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id, _anchor="fermetures"))
 
 
+def delete_attached(model, item_id, permanence_id):
+    """Delete a closure or a changed occurrence of this permanence (another
+    permanence's gives 404); its delete_instance() raises the SEQUENCE."""
+    with write_lock():
+        item = locked(model, item_id)
+        if item.permanence_id != permanence_id:
+            abort(404)
+        item.delete_instance()
+    request_rebuild()
+
+
 @bp.post("/permanences/<int:permanence_id>/fermetures/<int:closure_id>/suppression")
 def closure_delete(permanence_id, closure_id):
-    with write_lock():
-        closure = locked(Closure, closure_id)
-        if closure.permanence_id != permanence_id:
-            abort(404)
-        closure.delete_instance()  # raises the permanence's SEQUENCE too
-    request_rebuild()
+    delete_attached(Closure, closure_id, permanence_id)
     flash("La fermeture exceptionnelle est supprimée.", "success")
     return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id, _anchor="fermetures"))
 
@@ -319,12 +321,7 @@ def change_add(permanence_id):
 
 @bp.post("/permanences/<int:permanence_id>/exceptions/<int:change_id>/suppression")
 def change_delete(permanence_id, change_id):
-    with write_lock():
-        change = locked(OccurrenceChange, change_id)
-        if change.permanence_id != permanence_id:
-            abort(404)
-        change.delete_instance()  # raises the permanence's SEQUENCE too
-    request_rebuild()
+    delete_attached(OccurrenceChange, change_id, permanence_id)
     flash("Les horaires exceptionnels sont supprimés : la permanence reprend ses horaires habituels ce jour-là.",
           "success")
     return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id, _anchor="exceptions"))

@@ -236,13 +236,18 @@ def open_space(token):
     return redirect(url_for("partners.edit"))
 
 
-def fill_form(form, partner):
-    values = json.loads(partner.pending_changes) if partner.pending_changes else current_values(partner)
+def fill_partner_fields(form, partner, values):
+    """The public fields from ``values`` (online or proposed), the contact from the partner."""
     for name, column in PUBLIC_FIELDS.items():
         getattr(form, name).data = values[column]
     form.thematiques.data, form.secteurs.data = values["themes"], values["sectors"]
     for name, column in CONTACT_FIELDS.items():
         getattr(form, name).data = getattr(partner, column)
+
+
+def fill_form(form, partner):
+    values = json.loads(partner.pending_changes) if partner.pending_changes else current_values(partner)
+    fill_partner_fields(form, partner, values)
     form.referral_notes.data = partner.referral_notes
     for field in SHAREABLE_FIELDS:
         getattr(form, f"share_{field}").data = partner.share_level(field)
