@@ -12,7 +12,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends postgresql-clie
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY portal ./portal
-RUN pip install -e . 'gunicorn>=22,<24'
+RUN pip install -e '.[server]'
 COPY mkdocs.yml gunicorn.conf.py ./
 COPY content ./content
 

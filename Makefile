@@ -10,7 +10,7 @@ export NO_MKDOCS_2_WARNING = 1
 # `make run` is a development server with the development secret key.
 RUN_ENV := PORTAL_ENV=development
 
-.PHONY: run test test-sqlite test-postgres install install-test system-deps site clean
+.PHONY: run test lint format test-sqlite test-postgres install install-test system-deps site clean
 
 run: install
 	$(RUN_ENV) $(BIN)/relais init-db
@@ -27,7 +27,16 @@ site: install
 
 # The whole suite on SQLite (browser tests included), then every test that
 # uses the `app` fixture again on PostgreSQL. Two processes: two cores.
-test: test-sqlite test-postgres
+test: lint test-sqlite test-postgres
+
+# ruff: lint and format check (configured in pyproject.toml); `make format` fixes.
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 test-sqlite: install-test system-deps
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

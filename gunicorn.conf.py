@@ -3,6 +3,7 @@
 gunicorn reads this file from the working directory by itself. Every value can
 be overridden on the command line or with GUNICORN_CMD_ARGS.
 """
+
 import multiprocessing
 import os
 

@@ -14,6 +14,7 @@ Loopback only; every measurement is bounded in requests and in seconds.
 Run from the project root:  .venv/bin/python bench/feeds.py
 Needs the "bench" extra:    .venv/bin/pip install -e '.[bench]'
 """
+
 import http.client
 import os
 import random
@@ -25,7 +26,8 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,8 +62,9 @@ def wsgi():
 
     app = create_app()
     folder = os.environ["BENCH_STATIC_DIR"]
-    app.add_url_rule("/copie-flask/<name>", "bench_static",
-                     lambda name: send_from_directory(folder, name, max_age=900))
+    app.add_url_rule(
+        "/copie-flask/<name>", "bench_static", lambda name: send_from_directory(folder, name, max_age=900)
+    )
     app.wsgi_app = SharedDataMiddleware(app.wsgi_app, {"/copie": folder})
     return app
 
@@ -71,48 +74,82 @@ def wsgi():
 
 def fill(rng):
     """1,000 events over the feed's window and 200 permanences, some closed."""
-    from portal.models import (EVENT_KINDS, Closure, Event, Partner, Permanence, Place, Sector,
-                               WEEKDAYS)
+    from portal.models import EVENT_KINDS, WEEKDAYS, Closure, Event, Partner, Permanence, Place, Sector
 
     sectors = [Sector.create(name=f"Secteur {n}", slug=f"secteur-{n}", position=n) for n in range(4)]
-    places = [Place.create(name=f"Maison de quartier n° {n}", address=f"{n} rue des Tilleuls",
-                           postcode="11000", commune="Carcassonne", sector=sectors[n % 4],
-                           accessibility="De plain-pied, boucle magnétique à l'accueil.") for n in range(20)]
-    partners = [Partner.create(name=f"Association n° {n}", slug=f"association-{n}", status="published")
-                for n in range(50)]
-    text = ("Échanges entre partenaires, présentation des dispositifs, questions des habitants ; "
-            "café offert.\nInscription conseillée, places limitées. ") * 3
+    places = [
+        Place.create(
+            name=f"Maison de quartier n° {n}",
+            address=f"{n} rue des Tilleuls",
+            postcode="11000",
+            commune="Carcassonne",
+            sector=sectors[n % 4],
+            accessibility="De plain-pied, boucle magnétique à l'accueil.",
+        )
+        for n in range(20)
+    ]
+    partners = [
+        Partner.create(name=f"Association n° {n}", slug=f"association-{n}", status="published")
+        for n in range(50)
+    ]
+    text = (
+        "Échanges entre partenaires, présentation des dispositifs, questions des habitants ; "
+        "café offert.\nInscription conseillée, places limitées. "
+    ) * 3
     today = date.today()
     for n in range(EVENTS):
-        start = datetime.combine(today + timedelta(days=rng.randint(-180, 360)), clock(rng.choice([9, 14, 18])),
-                                 tzinfo=PARIS).astimezone(timezone.utc)
-        Event.create(kind=rng.choice(list(EVENT_KINDS)), title=f"Rencontre n° {n}, quartier {n % 4}",
-                     description=text, starts_at=start, ends_at=start + timedelta(hours=2),
-                     all_day=n % 25 == 0, place=rng.choice(places), sector=rng.choice(sectors),
-                     organiser=rng.choice(partners), status="cancelled" if n % 30 == 0 else "scheduled")
+        start = datetime.combine(
+            today + timedelta(days=rng.randint(-180, 360)), clock(rng.choice([9, 14, 18])), tzinfo=PARIS
+        ).astimezone(UTC)
+        Event.create(
+            kind=rng.choice(list(EVENT_KINDS)),
+            title=f"Rencontre n° {n}, quartier {n % 4}",
+            description=text,
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            all_day=n % 25 == 0,
+            place=rng.choice(places),
+            sector=rng.choice(sectors),
+            organiser=rng.choice(partners),
+            status="cancelled" if n % 30 == 0 else "scheduled",
+        )
     for n in range(PERMANENCES):
         monthly = n % 3 == 0
         permanence = Permanence.create(
-            partner=rng.choice(partners + [None]), sector=rng.choice(sectors), place=rng.choice(places),
-            title=f"Permanence n° {n}", weekdays=",".join(rng.sample(list(WEEKDAYS)[:5], 1 + n % 2)),
-            opens_at=clock(9), closes_at=clock(12), recurrence="monthly" if monthly else "weekly",
-            month_week=rng.choice([1, 2, 3, -1]) if monthly else None, every_n_weeks=1 + n % 2,
-            valid_from=date(today.year, 1, 5), valid_to=date(today.year + 1, 7, 3) if n % 4 == 0 else None,
-            notes="Sans rendez-vous.")
+            partner=rng.choice(partners + [None]),
+            sector=rng.choice(sectors),
+            place=rng.choice(places),
+            title=f"Permanence n° {n}",
+            weekdays=",".join(rng.sample(list(WEEKDAYS)[:5], 1 + n % 2)),
+            opens_at=clock(9),
+            closes_at=clock(12),
+            recurrence="monthly" if monthly else "weekly",
+            month_week=rng.choice([1, 2, 3, -1]) if monthly else None,
+            every_n_weeks=1 + n % 2,
+            valid_from=date(today.year, 1, 5),
+            valid_to=date(today.year + 1, 7, 3) if n % 4 == 0 else None,
+            notes="Sans rendez-vous.",
+        )
         if n % 4 == 1:
-            Closure.create(permanence=permanence, start_date=date(today.year, 8, 1),
-                           end_date=date(today.year, 8, 31), reason="Congés d'été")
+            Closure.create(
+                permanence=permanence,
+                start_date=date(today.year, 8, 1),
+                end_date=date(today.year, 8, 31),
+                reason="Congés d'été",
+            )
 
 
 def prepare(workdir):
     """The database, and the static copy of each feed's bytes."""
-    os.environ.update({
-        "PORTAL_DATABASE_URL": f"sqlite:///{workdir / 'relais.db'}",
-        "PORTAL_SECRET_KEY": secrets.token_hex(16),
-        "PORTAL_BASE_URL": "https://relais.example",
-        "PORTAL_SERVE_SITE": "false",
-        "BENCH_STATIC_DIR": str(workdir / "copie"),
-    })
+    os.environ.update(
+        {
+            "PORTAL_DATABASE_URL": f"sqlite:///{workdir / 'relais.db'}",
+            "PORTAL_SECRET_KEY": secrets.token_hex(16),
+            "PORTAL_BASE_URL": "https://relais.example",
+            "PORTAL_SERVE_SITE": "false",
+            "BENCH_STATIC_DIR": str(workdir / "copie"),
+        }
+    )
     from portal import create_app
     from portal.db import db
     from portal.migrations import upgrade
@@ -141,9 +178,26 @@ def free_port():
 
 
 def start_gunicorn(port):
-    command = [sys.executable, "-m", "gunicorn", "--pythonpath", str(ROOT / "bench"),
-               "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--worker-class", "gthread",
-               "--threads", str(THREADS), "--keep-alive", "30", "--log-level", "warning", "feeds:wsgi()"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--pythonpath",
+        str(ROOT / "bench"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(THREADS),
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+        "feeds:wsgi()",
+    ]
     server = subprocess.Popen(command, cwd=ROOT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -202,7 +256,11 @@ def bench_feed(port, name):
     so the three kinds are measured one after the other within each round,
     ROUNDS times: ratios are taken within a round, then their median is kept.
     """
-    paths = {"feed": f"/portail/calendrier/{name}", "static": f"/copie-flask/{name}", "bare": f"/copie/{name}"}
+    paths = {
+        "feed": f"/portail/calendrier/{name}",
+        "static": f"/copie-flask/{name}",
+        "bare": f"/copie/{name}",
+    }
     tags = {}
     for kind, path in paths.items():
         for _ in range(8 * WORKERS):  # new connections, to reach and warm every worker
@@ -223,14 +281,18 @@ def bench_feed(port, name):
 def report(name, samples):
     """Median rates, and the median of the ratios measured in the same round."""
     print(f"\n{name} ({FEEDS[name]})")
-    print(f"  {'':4} {'flux':>8} {'statique':>9} {'rapport':>8} {'objectif':>12}   {'fichier nu':>10} {'rapport':>8}")
+    print(
+        f"  {'':4} {'flux':>8} {'statique':>9} {'rapport':>8} {'objectif':>12}   {'fichier nu':>10} {'rapport':>8}"
+    )
     for case, target in (("200", 0.5), ("304", 0.9)):
         feed, static, bare = (samples[(kind, case)] for kind in ("feed", "static", "bare"))
-        ratio = statistics.median(f / s for f, s in zip(feed, static))
-        bare_ratio = statistics.median(f / b for f, b in zip(feed, bare))
+        ratio = statistics.median(f / s for f, s in zip(feed, static, strict=True))
+        bare_ratio = statistics.median(f / b for f, b in zip(feed, bare, strict=True))
         verdict = "atteint" if ratio >= target else "MANQUÉ"
-        print(f"  {case:4} {statistics.median(feed):6.0f}/s {statistics.median(static):7.0f}/s {ratio:8.2f}"
-              f" {'≥ ' + str(target):>5} {verdict:<7}  {statistics.median(bare):8.0f}/s {bare_ratio:8.2f}")
+        print(
+            f"  {case:4} {statistics.median(feed):6.0f}/s {statistics.median(static):7.0f}/s {ratio:8.2f}"
+            f" {'≥ ' + str(target):>5} {verdict:<7}  {statistics.median(bare):8.0f}/s {bare_ratio:8.2f}"
+        )
 
 
 def main():
@@ -240,8 +302,10 @@ def main():
         port = free_port()
         server = start_gunicorn(port)
         try:
-            print(f"gunicorn : {WORKERS} processus × {THREADS} fils, client : {CLIENTS} connexions keep-alive, "
-                  f"médiane de {ROUNDS} mesures d'au plus {MAX_SECONDS} s")
+            print(
+                f"gunicorn : {WORKERS} processus × {THREADS} fils, client : {CLIENTS} connexions keep-alive, "
+                f"médiane de {ROUNDS} mesures d'au plus {MAX_SECONDS} s"
+            )
             for name in FEEDS:
                 report(name, bench_feed(port, name))
         finally:

@@ -11,6 +11,7 @@ every write that was answered as done must be in the database (0 lost writes).
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/load.py [--seconds 20] [--clients 50] [--workers 4]
 """
+
 import argparse
 import http.client
 import re
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from serving import gunicorn  # noqa: E402
+
 from tests.servers import throwaway_postgres  # noqa: E402
 
 MIX = {"feed": 0.3, "feed-304": 0.2, "registration": 0.2, "moderation": 0.1, "referral": 0.2}
@@ -58,18 +60,42 @@ def prepare(url, pending, referrals):
             user.set_password(PASSWORD)
             user.save()
         start = utcnow() + timedelta(days=5)
-        event = Event.create(kind="forum-emploi", title="Forum de charge", capacity=None, starts_at=start,
-                             ends_at=start + timedelta(hours=4), registration_opens_at=utcnow() - timedelta(days=1),
-                             registration_closes_at=start, max_seats_per_registration=2)
+        event = Event.create(
+            kind="forum-emploi",
+            title="Forum de charge",
+            capacity=None,
+            starts_at=start,
+            ends_at=start + timedelta(hours=4),
+            registration_opens_at=utcnow() - timedelta(days=1),
+            registration_closes_at=start,
+            max_seats_per_registration=2,
+        )
         for n in range(pending):
-            Partner.create(name=f"Structure en attente {n}", slug=f"attente-{n}", status="pending",
-                           confirmed_at=utcnow(), consent_at=utcnow(), contact_email=f"c{n}@attente.example")
+            Partner.create(
+                name=f"Structure en attente {n}",
+                slug=f"attente-{n}",
+                status="pending",
+                confirmed_at=utcnow(),
+                consent_at=utcnow(),
+                contact_email=f"c{n}@attente.example",
+            )
         for n in range(referrals):
-            Referral.create(sender=mediator, partner=partner_user.partner, person_name=f"P. {n}",
-                            person_phone="06 39 98 00 00", need="Aide pour un dossier.", consent_at=utcnow(),
-                            consent_method="oral_face", status="sent")
-        ids = {"event": event.id, "mediator": mediator.email, "partner": partner_user.email,
-               "partner_id": partner_user.partner_id}
+            Referral.create(
+                sender=mediator,
+                partner=partner_user.partner,
+                person_name=f"P. {n}",
+                person_phone="06 39 98 00 00",
+                need="Aide pour un dossier.",
+                consent_at=utcnow(),
+                consent_method="oral_face",
+                status="sent",
+            )
+        ids = {
+            "event": event.id,
+            "mediator": mediator.email,
+            "partner": partner_user.email,
+            "partner_id": partner_user.partner_id,
+        }
         db.close()
         return ids
 
@@ -81,10 +107,13 @@ def count(url):
 
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.app_context():
-        result = {"registration": Registration.select().count(),
-                  "moderation": Partner.select().where(Partner.slug.startswith("attente-")
-                                                       & (Partner.status == "published")).count(),
-                  "referral": Referral.select().where(Referral.status == "accepted").count()}
+        result = {
+            "registration": Registration.select().count(),
+            "moderation": Partner.select()
+            .where(Partner.slug.startswith("attente-") & (Partner.status == "published"))
+            .count(),
+            "referral": Referral.select().where(Referral.status == "accepted").count(),
+        }
         db.close()
         return result
 
@@ -134,7 +163,9 @@ def feed_304(client, state):
     if "etag" not in state:
         response, _ = client.request("GET", "/portail/calendrier/evenements.ics")
         state["etag"] = response.getheader("ETag")
-    response, _ = client.request("GET", "/portail/calendrier/evenements.ics", headers={"If-None-Match": state["etag"]})
+    response, _ = client.request(
+        "GET", "/portail/calendrier/evenements.ics", headers={"If-None-Match": state["etag"]}
+    )
     return response.status == 304
 
 
@@ -165,13 +196,19 @@ def referral(client, state):
     if referral_id is None:
         return None
     token = client.token(f"/portail/orientations/{referral_id}")
-    response, _ = client.request("POST", f"/portail/orientations/{referral_id}/accepter",
-                                 f"csrf_token={token}&accepter-commentaire=")
+    response, _ = client.request(
+        "POST", f"/portail/orientations/{referral_id}/accepter", f"csrf_token={token}&accepter-commentaire="
+    )
     return response.status == 302
 
 
-WORK = {"feed": feed, "feed-304": feed_304, "registration": registration, "moderation": moderation,
-        "referral": referral}
+WORK = {
+    "feed": feed,
+    "feed-304": feed_304,
+    "registration": registration,
+    "moderation": moderation,
+    "referral": referral,
+}
 
 
 # -- the run ------------------------------------------------------------------------
@@ -204,16 +241,25 @@ def run(url, clients, workers, seconds, think):
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.app_context():
         pending = [p.id for p in Partner.select().where(Partner.slug.startswith("attente-"))]
-        referrals = [r.id for r in Referral.select().where(
-            (Referral.partner == ids["partner_id"]) & (Referral.status == "sent"))]
+        referrals = [
+            r.id
+            for r in Referral.select().where(
+                (Referral.partner == ids["partner_id"]) & (Referral.status == "sent")
+            )
+        ]
         db.close()
     state = {"ids": ids, "pending": pending, "referrals": referrals, "counter": itertools.count()}
     before = count(url)
     results, stop = defaultdict(list), threading.Event()
     kinds = [kind for kind, share in MIX.items() for _ in range(round(share * clients))]
     with gunicorn(url, workers) as port:
-        threads = [threading.Thread(target=worker, args=(port, kind, dict(state) if kind == "feed-304" else state,
-                                                         stop, results, think)) for kind in kinds]
+        threads = [
+            threading.Thread(
+                target=worker,
+                args=(port, kind, dict(state) if kind == "feed-304" else state, stop, results, think),
+            )
+            for kind in kinds
+        ]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -233,14 +279,20 @@ def report(results, elapsed, before, after):
         failed = sum(1 for _, ok in samples if not ok)
         errors += failed
         all_times += times
-        lines.append(f"    {kind:<13} {len(samples):>6} req  p50 {percentile(times, 50):6.0f} ms  "
-                     f"p95 {percentile(times, 95):6.0f} ms  errors {failed}")
-    done = {kind: sum(1 for _, ok in results[kind] if ok) for kind in ("registration", "moderation", "referral")}
+        lines.append(
+            f"    {kind:<13} {len(samples):>6} req  p50 {percentile(times, 50):6.0f} ms  "
+            f"p95 {percentile(times, 95):6.0f} ms  errors {failed}"
+        )
+    done = {
+        kind: sum(1 for _, ok in results[kind] if ok) for kind in ("registration", "moderation", "referral")
+    }
     lost = {kind: done[kind] - (after[kind] - before[kind]) for kind in done}
     all_times.sort()
-    summary = (f"    all           {len(all_times):>6} req  p50 {percentile(all_times, 50):6.0f} ms  "
-               f"p95 {percentile(all_times, 95):6.0f} ms  errors {errors}  "
-               f"throughput {len(all_times) / elapsed:.0f} req/s  lost writes {sum(lost.values())} {lost}")
+    summary = (
+        f"    all           {len(all_times):>6} req  p50 {percentile(all_times, 50):6.0f} ms  "
+        f"p95 {percentile(all_times, 95):6.0f} ms  errors {errors}  "
+        f"throughput {len(all_times) / elapsed:.0f} req/s  lost writes {sum(lost.values())} {lost}"
+    )
     return lines + [summary], errors == 0 and not any(lost.values())
 
 
@@ -255,19 +307,31 @@ def main():
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="seconds each client waits between two requests (0: as fast as it can)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds each client waits between two requests (0: as fast as it can)",
+    )
     args = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory() as folder:
-        lines, passed = run(f"sqlite:///{folder}/load.db", args.clients, args.workers, args.seconds, args.think)
-        print(f"SQLite — {args.clients} clients (think {args.think} s), {args.seconds:.0f} s, gunicorn {args.workers} workers", *lines,
-              sep="\n")
+        lines, passed = run(
+            f"sqlite:///{folder}/load.db", args.clients, args.workers, args.seconds, args.think
+        )
+        print(
+            f"SQLite — {args.clients} clients (think {args.think} s), {args.seconds:.0f} s, gunicorn {args.workers} workers",
+            *lines,
+            sep="\n",
+        )
         ok &= passed
     with throwaway_postgres() as url:
         lines, passed = run(url, args.clients, args.workers, args.seconds, args.think)
-        print(f"PostgreSQL — {args.clients} clients (think {args.think} s), {args.seconds:.0f} s, gunicorn {args.workers} workers",
-              *lines, sep="\n")
+        print(
+            f"PostgreSQL — {args.clients} clients (think {args.think} s), {args.seconds:.0f} s, gunicorn {args.workers} workers",
+            *lines,
+            sep="\n",
+        )
         ok &= passed
     print("OK: no error, no lost write." if ok else "PROBLEM: see the figures above.")
     return 0 if ok else 1

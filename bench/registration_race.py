@@ -7,6 +7,7 @@ counted afterwards. Expected: 10 confirmed, 40 on the waiting list, 0 errors.
 
     .venv/bin/python bench/registration_race.py [--workers 4] [--clients 50] [--seats 10]
 """
+
 import argparse
 import http.client
 import re
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from serving import gunicorn  # noqa: E402
+
 from tests.servers import throwaway_postgres  # noqa: E402
 
 
@@ -37,9 +39,16 @@ def prepare(url, seats):
             db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         upgrade()
         start = utcnow() + timedelta(days=7)
-        event = Event.create(kind="rencontre", title="Rencontre santé mentale", capacity=seats,
-                             max_seats_per_registration=1, starts_at=start, ends_at=start + timedelta(hours=2),
-                             registration_opens_at=utcnow() - timedelta(days=1), registration_closes_at=start)
+        event = Event.create(
+            kind="rencontre",
+            title="Rencontre santé mentale",
+            capacity=seats,
+            max_seats_per_registration=1,
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            registration_opens_at=utcnow() - timedelta(days=1),
+            registration_closes_at=start,
+        )
         db.close()
         return event.id
 
@@ -52,7 +61,10 @@ def count(url, event_id):
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.app_context():
         rows = Registration.select().where(Registration.event == event_id)
-        result = {status: rows.where(Registration.status == status).count() for status in ("confirmed", "waitlisted")}
+        result = {
+            status: rows.where(Registration.status == status).count()
+            for status in ("confirmed", "waitlisted")
+        }
         result["seats"] = Registration.seats_taken(event_id)
         db.close()
         return result
@@ -68,11 +80,17 @@ def client(port, event_id, number, barrier, outcomes):
         page = response.read().decode()
         cookie = response.getheader("Set-Cookie").split(";")[0]
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
-        body = (f"csrf_token={token}&organisation=Association+{number}&nom=Personne+{number}"
-                f"&courriel=p{number}%40race.example&places=1&message=")
+        body = (
+            f"csrf_token={token}&organisation=Association+{number}&nom=Personne+{number}"
+            f"&courriel=p{number}%40race.example&places=1&message="
+        )
         barrier.wait(timeout=60)
-        connection.request("POST", path, body=body, headers={
-            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         answer = connection.getresponse()
         text = answer.read().decode()
         if answer.status != 200:
@@ -92,7 +110,10 @@ def race(url, workers, clients, seats):
     outcomes = []
     with gunicorn(url, workers) as port:
         barrier = threading.Barrier(clients)
-        threads = [threading.Thread(target=client, args=(port, event_id, n, barrier, outcomes)) for n in range(clients)]
+        threads = [
+            threading.Thread(target=client, args=(port, event_id, n, barrier, outcomes))
+            for n in range(clients)
+        ]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -101,9 +122,16 @@ def race(url, workers, clients, seats):
         elapsed = time.perf_counter() - started
     stored = count(url, event_id)
     errors = [o for o in outcomes if o not in ("confirmed", "waitlisted")]
-    return {"answered confirmed": outcomes.count("confirmed"), "answered waitlisted": outcomes.count("waitlisted"),
-            "errors": len(errors), "stored confirmed": stored["confirmed"], "stored waitlisted": stored["waitlisted"],
-            "seats taken": stored["seats"], "time (s)": round(elapsed, 2), "error kinds": sorted(set(errors))}
+    return {
+        "answered confirmed": outcomes.count("confirmed"),
+        "answered waitlisted": outcomes.count("waitlisted"),
+        "errors": len(errors),
+        "stored confirmed": stored["confirmed"],
+        "stored waitlisted": stored["waitlisted"],
+        "seats taken": stored["seats"],
+        "time (s)": round(elapsed, 2),
+        "error kinds": sorted(set(errors)),
+    }
 
 
 def main():
@@ -119,8 +147,10 @@ def main():
     print(f"{args.clients} clients, {args.seats} seats, gunicorn with {args.workers} workers")
     for engine, result in results.items():
         print(f"  {engine:<10} " + ", ".join(f"{key}: {value}" for key, value in result.items()))
-    ok = all(r["stored confirmed"] == args.seats and r["errors"] == 0 and r["seats taken"] == args.seats
-             for r in results.values())
+    ok = all(
+        r["stored confirmed"] == args.seats and r["errors"] == 0 and r["seats taken"] == args.seats
+        for r in results.values()
+    )
     print("OK: no seat oversold, no error." if ok else "PROBLEM: see the figures above.")
     return 0 if ok else 1
 

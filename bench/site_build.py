@@ -8,12 +8,14 @@ runs in its own process so that its peak memory (RSS) is its own.
     .venv/bin/python bench/site_build.py            # 500 and 5,000 partners
     .venv/bin/python bench/site_build.py 1000 2000  # other sizes
 """
+
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,30 +36,57 @@ def make_database(url, partners):
         load_demo()
         sectors, themes = list(Sector.select()), list(Theme.select())
         place = Place.get()
-        start = datetime.now(timezone.utc) + timedelta(days=3)
-        rows = [{"name": f"Structure {n:05d}", "slug": f"structure-{n:05d}", "status": "published",
-                 "summary": "Accompagnement des habitants du quartier.",
-                 "description": "Une association du réseau.\n\nAccueil sur rendez-vous.",
-                 "address": f"{n} rue des Écoles", "postcode": "11000", "commune": "Carcassonne",
-                 "phone": "04 65 71 00 00", "email": f"contact{n}@exemple.org"} for n in range(partners)]
+        start = datetime.now(UTC) + timedelta(days=3)
+        rows = [
+            {
+                "name": f"Structure {n:05d}",
+                "slug": f"structure-{n:05d}",
+                "status": "published",
+                "summary": "Accompagnement des habitants du quartier.",
+                "description": "Une association du réseau.\n\nAccueil sur rendez-vous.",
+                "address": f"{n} rue des Écoles",
+                "postcode": "11000",
+                "commune": "Carcassonne",
+                "phone": "04 65 71 00 00",
+                "email": f"contact{n}@exemple.org",
+            }
+            for n in range(partners)
+        ]
         from portal.db import db
 
         with db.atomic():
             for chunk in range(0, len(rows), 500):
-                Partner.insert_many(rows[chunk:chunk + 500]).execute()
+                Partner.insert_many(rows[chunk : chunk + 500]).execute()
             ids = [p.id for p in Partner.select(Partner.id).where(Partner.slug.startswith("structure-"))]
-            PartnerTheme.insert_many([(pid, themes[i % len(themes)].id) for i, pid in enumerate(ids)],
-                                     fields=[PartnerTheme.partner, PartnerTheme.theme]).execute()
-            PartnerSector.insert_many([(pid, sectors[i % 4].id) for i, pid in enumerate(ids)],
-                                      fields=[PartnerSector.partner, PartnerSector.sector]).execute()
+            PartnerTheme.insert_many(
+                [(pid, themes[i % len(themes)].id) for i, pid in enumerate(ids)],
+                fields=[PartnerTheme.partner, PartnerTheme.theme],
+            ).execute()
+            PartnerSector.insert_many(
+                [(pid, sectors[i % 4].id) for i, pid in enumerate(ids)],
+                fields=[PartnerSector.partner, PartnerSector.sector],
+            ).execute()
             for i, pid in enumerate(ids):
                 if i % 5 == 0:
-                    Permanence.create(partner=pid, sector=sectors[i % 4], place=place, title="Permanence",
-                                      weekdays="TU", opens_at=clock(14), closes_at=clock(16),
-                                      valid_from=date(2026, 1, 6))
+                    Permanence.create(
+                        partner=pid,
+                        sector=sectors[i % 4],
+                        place=place,
+                        title="Permanence",
+                        weekdays="TU",
+                        opens_at=clock(14),
+                        closes_at=clock(16),
+                        valid_from=date(2026, 1, 6),
+                    )
                 if i % 10 == 0:
-                    Event.create(kind="autre", title=f"Atelier {i}", organiser=pid, place=place,
-                                 starts_at=start + timedelta(hours=i), ends_at=start + timedelta(hours=i + 2))
+                    Event.create(
+                        kind="autre",
+                        title=f"Atelier {i}",
+                        organiser=pid,
+                        place=place,
+                        starts_at=start + timedelta(hours=i),
+                        ends_at=start + timedelta(hours=i + 2),
+                    )
 
 
 def make_static_docs(folder, pages):
@@ -68,12 +97,14 @@ def make_static_docs(folder, pages):
     for n in range(pages):
         (docs / "pages" / f"p{n:05d}.md").write_text(
             f"# Structure {n:05d}\n\nAccompagnement des habitants du quartier.\n\n"
-            "## Coordonnées\n\n- Adresse : 1 rue des Écoles, 11000 Carcassonne\n- Téléphone : 04 65 71 00 00\n")
+            "## Coordonnées\n\n- Adresse : 1 rue des Écoles, 11000 Carcassonne\n- Téléphone : 04 65 71 00 00\n"
+        )
     (folder / "mkdocs.yml").write_text(
         "site_name: Baseline\ndocs_dir: docs\nsite_dir: site\n"
         "theme:\n  name: material\n  language: fr\n  font: false\n"
         "plugins:\n  - search:\n      lang: fr\n"
-        "not_in_nav: |\n  /pages/\nnav:\n  - Accueil: index.md\n")
+        "not_in_nav: |\n  /pages/\nnav:\n  - Accueil: index.md\n"
+    )
     return folder / "mkdocs.yml"
 
 
@@ -99,22 +130,35 @@ def child(config, site_dir):
 def measure(partners):
     with tempfile.TemporaryDirectory(prefix="relais-bench-") as tmp:
         tmp = Path(tmp)
-        env = {**os.environ, "PORTAL_DATABASE_URL": f"sqlite:///{tmp / 'relais.db'}", "NO_MKDOCS_2_WARNING": "1"}
+        env = {
+            **os.environ,
+            "PORTAL_DATABASE_URL": f"sqlite:///{tmp / 'relais.db'}",
+            "NO_MKDOCS_2_WARNING": "1",
+        }
         make_database(env["PORTAL_DATABASE_URL"], partners)
         baseline_config = make_static_docs(tmp / "baseline", partners)
         base_time, base_rss = timed_child(["--child", "baseline", str(baseline_config), str(tmp / "b")], env)
         site_time, site_rss = timed_child(["--child", "site", str(ROOT / "mkdocs.yml"), str(tmp / "s")], env)
         pages = sum(1 for _ in (tmp / "s").rglob("index.html"))
-    return {"partners": partners, "pages": pages, "site_s": site_time, "site_mb": site_rss,
-            "baseline_s": base_time, "baseline_mb": base_rss, "ratio": site_time / base_time}
+    return {
+        "partners": partners,
+        "pages": pages,
+        "site_s": site_time,
+        "site_mb": site_rss,
+        "baseline_s": base_time,
+        "baseline_mb": base_rss,
+        "ratio": site_time / base_time,
+    }
 
 
 def main(sizes):
     print(f"{'partners':>8} {'pages':>6} {'site (s)':>9} {'RSS (MB)':>9} {'baseline (s)':>13} {'ratio':>6}")
     for size in sizes:
         r = measure(size)
-        print(f"{r['partners']:>8} {r['pages']:>6} {r['site_s']:>9.1f} {r['site_mb']:>9.0f} "
-              f"{r['baseline_s']:>13.1f} {r['ratio']:>6.2f}")
+        print(
+            f"{r['partners']:>8} {r['pages']:>6} {r['site_s']:>9.1f} {r['site_mb']:>9.0f} "
+            f"{r['baseline_s']:>13.1f} {r['ratio']:>6.2f}"
+        )
 
 
 if __name__ == "__main__":

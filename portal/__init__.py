@@ -1,4 +1,5 @@
 """Relais: the portal of a social mediation team's partner network."""
+
 import os
 from pathlib import Path
 
@@ -81,15 +82,44 @@ def create_app(test_config=None):
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import (admin, auth, datainclusion, directory, errors, events, feeds, health, meetings, moderation, partners,
-                   referrals, security, site, stats, topics)
+    from . import (
+        admin,
+        auth,
+        datainclusion,
+        directory,
+        errors,
+        events,
+        feeds,
+        health,
+        meetings,
+        moderation,
+        partners,
+        referrals,
+        security,
+        site,
+        stats,
+        topics,
+    )
 
     errors.register(app)
     register_filters(app)
     security.register(app)
-    blueprints = (health, auth, datainclusion, feeds, partners, moderation, directory, meetings, admin,
-                  referrals, stats, events, topics,
-                  site)  # last: it answers every path the others do not
+    blueprints = (
+        health,
+        auth,
+        datainclusion,
+        feeds,
+        partners,
+        moderation,
+        directory,
+        meetings,
+        admin,
+        referrals,
+        stats,
+        events,
+        topics,
+        site,
+    )  # last: it answers every path the others do not
     for module in blueprints:
         app.register_blueprint(module.bp)
 

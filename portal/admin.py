@@ -4,6 +4,7 @@ closures), places and sectors, so the team never needs a shell for daily work.
 Staff are the moderators: what they save applies at once, and every change
 to published content asks for a rebuild of the public site.
 """
+
 from datetime import date
 from itertools import groupby
 
@@ -14,9 +15,28 @@ from . import schedule, urls
 from .auth import roles_required
 from .db import for_update, utcnow, write_lock
 from .forms import ClosureForm, OccurrenceChangeForm, PermanenceForm, PlaceForm, SectorForm, StaffPartnerForm
-from .models import PARTNER_STATUSES, WEEKDAYS, Closure, OccurrenceChange, Partner, PartnerSector, Permanence, Place, Sector, slugify
-from .partners import (CONTACT_FIELDS, apply_public_values, current_values, fill_partner_fields, new_nonce,
-                       public_values, theme_groups, vocabularies)
+from .models import (
+    PARTNER_STATUSES,
+    WEEKDAYS,
+    Closure,
+    OccurrenceChange,
+    Partner,
+    PartnerSector,
+    Permanence,
+    Place,
+    Sector,
+    slugify,
+)
+from .partners import (
+    CONTACT_FIELDS,
+    apply_public_values,
+    current_values,
+    fill_partner_fields,
+    new_nonce,
+    public_values,
+    theme_groups,
+    vocabularies,
+)
 from .publish import request_rebuild
 
 bp = Blueprint("admin", __name__, url_prefix="/portail/gestion")
@@ -54,7 +74,9 @@ def search_partners(words, status, sector):
     if words:
         # contains() is a case-insensitive LIKE; the slug also finds "epicerie"
         # for "Épicerie", since people often type without accents.
-        query = query.where(Partner.name.contains(words) | Partner.slug.contains(slugify(words, max_length=100)))
+        query = query.where(
+            Partner.name.contains(words) | Partner.slug.contains(slugify(words, max_length=100))
+        )
     if status:
         query = query.where(Partner.status == status)
     if sector:
@@ -72,9 +94,16 @@ def partner_list():
     query = search_partners(words, status, sector)
     total = query.count()
     filters = {"q": words, "statut": status, "secteur": sector.slug if sector else ""}
-    return render_template("admin/partners.html", partners=list(query.paginate(page, PER_PAGE)), total=total,
-                           page=page, pages=max(-(-total // PER_PAGE), 1), filters=filters,
-                           statuses=PARTNER_STATUSES, sectors=sectors())
+    return render_template(
+        "admin/partners.html",
+        partners=list(query.paginate(page, PER_PAGE)),
+        total=total,
+        page=page,
+        pages=max(-(-total // PER_PAGE), 1),
+        filters=filters,
+        statuses=PARTNER_STATUSES,
+        sectors=sectors(),
+    )
 
 
 def partner_form(**kwargs):
@@ -100,8 +129,13 @@ def save_partner(partner, form):
 
 def render_partner(form, partner=None):
     public_url = urls.public_url("partner", partner) if partner and partner.status == "published" else None
-    return render_template("admin/partner_form.html", form=form, partner=partner, groups=theme_groups(form),
-                           public_url=public_url), status_of(form)
+    return render_template(
+        "admin/partner_form.html",
+        form=form,
+        partner=partner,
+        groups=theme_groups(form),
+        public_url=public_url,
+    ), status_of(form)
 
 
 @bp.route("/partenaires/nouveau", methods=["GET", "POST"])
@@ -119,8 +153,10 @@ def partner_create():
 
 def warn_duplicates(partner):
     for other in partner.duplicates():
-        flash(f"Doublon possible : « {other.name} » ({other.commune}) existe déjà avec le même nom ou le même SIRET.",
-              "error")
+        flash(
+            f"Doublon possible : « {other.name} » ({other.commune}) existe déjà avec le même nom ou le même SIRET.",
+            "error",
+        )
 
 
 @bp.route("/partenaires/<int:partner_id>", methods=["GET", "POST"])
@@ -143,14 +179,30 @@ def partner_edit(partner_id):
 
 @bp.get("/permanences")
 def permanence_list():
-    query = (Permanence.select(Permanence, Place, Partner).join(Place).switch(Permanence)
-             .join(Partner, JOIN.LEFT_OUTER).order_by(Permanence.title, Permanence.id))
-    by_sector = {key: list(items) for key, items in groupby(sorted(query, key=lambda p: p.sector_id),
-                                                            key=lambda p: p.sector_id)}
-    closures = dict(Closure.select(Closure.permanence, fn.COUNT(Closure.id))
-                    .where(Closure.end_date >= date.today()).group_by(Closure.permanence).tuples())
-    return render_template("admin/permanences.html", sectors=[(s, by_sector.get(s.id, [])) for s in sectors()],
-                           closures=closures, describe=schedule.describe, today=date.today())
+    query = (
+        Permanence.select(Permanence, Place, Partner)
+        .join(Place)
+        .switch(Permanence)
+        .join(Partner, JOIN.LEFT_OUTER)
+        .order_by(Permanence.title, Permanence.id)
+    )
+    by_sector = {
+        key: list(items)
+        for key, items in groupby(sorted(query, key=lambda p: p.sector_id), key=lambda p: p.sector_id)
+    }
+    closures = dict(
+        Closure.select(Closure.permanence, fn.COUNT(Closure.id))
+        .where(Closure.end_date >= date.today())
+        .group_by(Closure.permanence)
+        .tuples()
+    )
+    return render_template(
+        "admin/permanences.html",
+        sectors=[(s, by_sector.get(s.id, [])) for s in sectors()],
+        closures=closures,
+        describe=schedule.describe,
+        today=date.today(),
+    )
 
 
 def permanence_form(**kwargs):
@@ -160,13 +212,24 @@ def permanence_form(**kwargs):
 
 
 def fill_permanence_form(form, permanence):
-    form.process(data={
-        "titre": permanence.title, "partenaire": str(permanence.partner_id or ""),
-        "secteur": str(permanence.sector_id), "lieu": str(permanence.place_id), "jours": permanence.weekday_codes,
-        "heure_debut": permanence.opens_at, "heure_fin": permanence.closes_at, "recurrence": permanence.recurrence,
-        "toutes_les_n_semaines": str(permanence.every_n_weeks), "semaine_du_mois": str(permanence.month_week or ""),
-        "debut_validite": permanence.valid_from, "fin_validite": permanence.valid_to, "notes": permanence.notes,
-    }, formdata=None)
+    form.process(
+        data={
+            "titre": permanence.title,
+            "partenaire": str(permanence.partner_id or ""),
+            "secteur": str(permanence.sector_id),
+            "lieu": str(permanence.place_id),
+            "jours": permanence.weekday_codes,
+            "heure_debut": permanence.opens_at,
+            "heure_fin": permanence.closes_at,
+            "recurrence": permanence.recurrence,
+            "toutes_les_n_semaines": str(permanence.every_n_weeks),
+            "semaine_du_mois": str(permanence.month_week or ""),
+            "debut_validite": permanence.valid_from,
+            "fin_validite": permanence.valid_to,
+            "notes": permanence.notes,
+        },
+        formdata=None,
+    )
 
 
 def save_permanence(permanence, form):
@@ -200,27 +263,46 @@ def change_form(permanence, **kwargs):
 
 def render_permanence(form, permanence=None, closure_form=None, exception_form=None):
     closures = permanence.closures.order_by(Closure.start_date.desc()) if permanence else []
-    changes = (permanence.changes.select(OccurrenceChange, Place).join(Place, JOIN.LEFT_OUTER)
-               .order_by(OccurrenceChange.day.desc()) if permanence else [])
+    changes = (
+        permanence.changes.select(OccurrenceChange, Place)
+        .join(Place, JOIN.LEFT_OUTER)
+        .order_by(OccurrenceChange.day.desc())
+        if permanence
+        else []
+    )
     status = 400 if form.errors or any(f and f.errors for f in (closure_form, exception_form)) else 200
-    return render_template("admin/permanence_form.html", form=form, permanence=permanence, closures=closures,
-                           closure_form=closure_form or ClosureForm(formdata=None), changes=changes,
-                           exception_form=exception_form or (change_form(permanence, formdata=None)
-                                                             if permanence else None),
-                           describe=schedule.describe, hour=schedule.hour), status
+    return render_template(
+        "admin/permanence_form.html",
+        form=form,
+        permanence=permanence,
+        closures=closures,
+        closure_form=closure_form or ClosureForm(formdata=None),
+        changes=changes,
+        exception_form=exception_form or (change_form(permanence, formdata=None) if permanence else None),
+        describe=schedule.describe,
+        hour=schedule.hour,
+    ), status
 
 
 @bp.route("/permanences/nouvelle", methods=["GET", "POST"])
 def permanence_create():
-    form = permanence_form(data={"debut_validite": date.today(), "recurrence": "weekly",
-                                 "secteur": request.args.get("secteur", "")})
+    form = permanence_form(
+        data={
+            "debut_validite": date.today(),
+            "recurrence": "weekly",
+            "secteur": request.args.get("secteur", ""),
+        }
+    )
     if not form.validate_on_submit():
         return render_permanence(form)
     with write_lock():
         permanence = save_permanence(Permanence(), form)
     request_rebuild()
-    flash(f"La permanence « {permanence.title} » est enregistrée. Vous pouvez ajouter ses fermetures "
-          "exceptionnelles plus bas.", "success")
+    flash(
+        f"La permanence « {permanence.title} » est enregistrée. Vous pouvez ajouter ses fermetures "
+        "exceptionnelles plus bas.",
+        "success",
+    )
     return redirect(url_for("admin.permanence_edit", permanence_id=permanence.id))
 
 
@@ -266,9 +348,12 @@ def closure_add(permanence_id):
     start = closure_form.fermeture_debut.data
     with write_lock():
         # Closure.save() raises the permanence's SEQUENCE: calendars refetch it.
-        Closure.create(permanence=locked(Permanence, permanence_id), start_date=start,
-                       end_date=closure_form.fermeture_fin.data or start,
-                       reason=closure_form.fermeture_motif.data or "")
+        Closure.create(
+            permanence=locked(Permanence, permanence_id),
+            start_date=start,
+            end_date=closure_form.fermeture_fin.data or start,
+            reason=closure_form.fermeture_motif.data or "",
+        )
     request_rebuild()
     flash("La fermeture exceptionnelle est ajoutée.", "success")
     return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id, _anchor="fermetures"))
@@ -307,9 +392,9 @@ def change_add(permanence_id):
     with write_lock():
         permanence = locked(Permanence, permanence_id)
         # One change per day: a new one replaces the previous one.
-        change = (OccurrenceChange.get_or_none((OccurrenceChange.permanence == permanence)
-                                               & (OccurrenceChange.day == data["exception_jour"]))
-                  or OccurrenceChange(permanence=permanence, day=data["exception_jour"]))
+        change = OccurrenceChange.get_or_none(
+            (OccurrenceChange.permanence == permanence) & (OccurrenceChange.day == data["exception_jour"])
+        ) or OccurrenceChange(permanence=permanence, day=data["exception_jour"])
         change.opens_at, change.closes_at = data["exception_debut"], data["exception_fin"]
         change.place_id = int(data["exception_lieu"]) if data["exception_lieu"] else None
         change.note = data["exception_note"] or ""
@@ -322,8 +407,10 @@ def change_add(permanence_id):
 @bp.post("/permanences/<int:permanence_id>/exceptions/<int:change_id>/suppression")
 def change_delete(permanence_id, change_id):
     delete_attached(OccurrenceChange, change_id, permanence_id)
-    flash("Les horaires exceptionnels sont supprimés : la permanence reprend ses horaires habituels ce jour-là.",
-          "success")
+    flash(
+        "Les horaires exceptionnels sont supprimés : la permanence reprend ses horaires habituels ce jour-là.",
+        "success",
+    )
     return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id, _anchor="exceptions"))
 
 
@@ -333,8 +420,14 @@ def change_delete(permanence_id, change_id):
 @bp.get("/lieux")
 def place_list():
     used = fn.COUNT(Permanence.id).alias("permanence_count")
-    query = (Place.select(Place, Sector, used).join(Sector, JOIN.LEFT_OUTER).switch(Place)
-             .join(Permanence, JOIN.LEFT_OUTER).group_by(Place.id, Sector.id).order_by(fn.LOWER(Place.name)))
+    query = (
+        Place.select(Place, Sector, used)
+        .join(Sector, JOIN.LEFT_OUTER)
+        .switch(Place)
+        .join(Permanence, JOIN.LEFT_OUTER)
+        .group_by(Place.id, Sector.id)
+        .order_by(fn.LOWER(Place.name))
+    )
     return render_template("admin/places.html", places=list(query))
 
 
@@ -350,9 +443,17 @@ def place_edit(place_id):
     place = get_or_404(Place, place_id) if place_id else None
     form = PlaceForm().set_choices(sectors())
     if request.method == "GET" and place:
-        form.process(data={"lieu_nom": place.name, "lieu_adresse": place.address, "lieu_code_postal": place.postcode,
-                           "lieu_commune": place.commune, "lieu_accessibilite": place.accessibility,
-                           "lieu_secteur": str(place.sector_id or "")}, formdata=None)
+        form.process(
+            data={
+                "lieu_nom": place.name,
+                "lieu_adresse": place.address,
+                "lieu_code_postal": place.postcode,
+                "lieu_commune": place.commune,
+                "lieu_accessibilite": place.accessibility,
+                "lieu_secteur": str(place.sector_id or ""),
+            },
+            formdata=None,
+        )
     if not form.validate_on_submit():
         return render_template("admin/place_form.html", form=form, place=place), status_of(form)
     with write_lock():
@@ -388,14 +489,20 @@ def sector_edit(sector_id):
     sector = get_or_404(Sector, sector_id) if sector_id else None
     form = SectorForm()
     if request.method == "GET" and sector:
-        form.process(data={"nom": sector.name, "communes_quartiers": sector.areas, "ordre": sector.position},
-                     formdata=None)
+        form.process(
+            data={"nom": sector.name, "communes_quartiers": sector.areas, "ordre": sector.position},
+            formdata=None,
+        )
     if not form.validate_on_submit():
         return render_template("admin/sector_form.html", form=form, sector=sector), status_of(form)
     with write_lock():
         # The slug is only made once: public addresses and feeds depend on it.
         stored = locked(Sector, sector_id) if sector_id else Sector(slug=unique_sector_slug(form.nom.data))
-        stored.name, stored.areas, stored.position = form.nom.data, form.communes_quartiers.data or "", form.ordre.data
+        stored.name, stored.areas, stored.position = (
+            form.nom.data,
+            form.communes_quartiers.data or "",
+            form.ordre.data,
+        )
         stored.save()
     request_rebuild()
     flash(f"Le quartier « {stored.name} » est enregistré.", "success")

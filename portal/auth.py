@@ -1,4 +1,5 @@
 """Login, logout and role checks for mediators, admins and partner accounts."""
+
 from functools import wraps
 from urllib.parse import urlsplit
 

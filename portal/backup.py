@@ -5,6 +5,7 @@ transaction, so the copy is a consistent snapshot even with WAL writers.
 PostgreSQL: pg_dump (custom format) does the same from one snapshot, and
 pg_restore puts it back.
 """
+
 import glob
 import os
 import shutil
@@ -50,13 +51,24 @@ def restore(url, source):
         backup_file.close()
         live.close()
     else:
-        run([postgres_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-             f"--dbname={url}", str(source)])
+        run(
+            [
+                postgres_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                f"--dbname={url}",
+                str(source),
+            ]
+        )
 
 
 def postgres_tool(name):
     """pg_dump/pg_restore: from PATH, else the newest Debian server's bin folder."""
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
+    )
     if found is None:
         raise BackupError(f"{name} est introuvable : installez le paquet postgresql-client.")
     return found

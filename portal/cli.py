@@ -1,4 +1,5 @@
 """The ``relais`` command: Flask's own commands (run, shell, routes) plus ours."""
+
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
@@ -43,7 +44,9 @@ def load_demo_command():
 @click.option("--role", type=click.Choice(["admin", "mediator", "partner"]), required=True)
 @click.option("--name", default="", help="Nom affiché.")
 @click.option("--partner", "partner_slug", default=None, help="Slug du partenaire (comptes partenaires).")
-@click.option("--team", default="", help="Équipe : les médiateurs d'une même équipe voient leurs orientations.")
+@click.option(
+    "--team", default="", help="Équipe : les médiateurs d'une même équipe voient leurs orientations."
+)
 @click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe")
 @with_appcontext
 def create_user_command(email, role, name, partner_slug, team, password):
@@ -55,7 +58,9 @@ def create_user_command(email, role, name, partner_slug, team, password):
     partner = None
     if role == "partner":
         if not partner_slug:
-            raise click.ClickException("Un compte partenaire doit être rattaché à un partenaire : --partner SLUG.")
+            raise click.ClickException(
+                "Un compte partenaire doit être rattaché à un partenaire : --partner SLUG."
+            )
         partner = Partner.get_or_none(Partner.slug == partner_slug)
         if partner is None:
             raise click.ClickException(f"Aucun partenaire avec le slug « {partner_slug} ».")
@@ -160,16 +165,27 @@ def restore_command(source, yes):
         restore(current_app.config["DATABASE_URL"], source)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Base restaurée depuis {source}. Lancez « relais init-db » si la sauvegarde est plus ancienne "
-               "que cette version de Relais, puis « relais build-site ».")
+    click.echo(
+        f"Base restaurée depuis {source}. Lancez « relais init-db » si la sauvegarde est plus ancienne "
+        "que cette version de Relais, puis « relais build-site »."
+    )
 
 
 def register_commands(app):
     from .mail import send_mail_command
 
-    for command in (init_db_command, load_demo_command, create_user_command, build_site_command,
-                    import_partners_command, send_mail_command, send_reminders_command, maintenance_command,
-                    backup_command, restore_command):
+    for command in (
+        init_db_command,
+        load_demo_command,
+        create_user_command,
+        build_site_command,
+        import_partners_command,
+        send_mail_command,
+        send_reminders_command,
+        maintenance_command,
+        backup_command,
+        restore_command,
+    ):
         app.cli.add_command(command)
 
 

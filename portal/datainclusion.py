@@ -4,6 +4,7 @@ data·inclusion is the exchange format of the French social-inclusion field
 (DORA, les emplois de l'inclusion…): importing and exporting with its field
 names lets a team reuse a directory it already has, and share its own.
 """
+
 import csv
 import io
 import re
@@ -17,17 +18,46 @@ from .models import PARTNER_TYPES, Partner, PartnerSector, PartnerTheme, Sector,
 
 bp = Blueprint("export", __name__, url_prefix="/portail/export")
 
-FIELDS = ["id", "nom", "siret", "typologie", "adresse", "complement_adresse", "code_postal", "commune",
-          "telephone", "courriel", "site_web", "presentation_resume", "presentation_detail",
-          "thematiques", "secteurs"]
+FIELDS = [
+    "id",
+    "nom",
+    "siret",
+    "typologie",
+    "adresse",
+    "complement_adresse",
+    "code_postal",
+    "commune",
+    "telephone",
+    "courriel",
+    "site_web",
+    "presentation_resume",
+    "presentation_detail",
+    "thematiques",
+    "secteurs",
+]
 # data·inclusion typologies we recognise, mapped to our kinds of partner.
 TYPOLOGIES = {
-    "ASSO": "association", "CAF": "institution", "CPAM": "institution", "FT": "institution",
-    "PE": "institution", "ML": "institution", "MSA": "institution", "CCAS": "collectivite",
-    "CIAS": "collectivite", "MUNI": "collectivite", "DEPT": "collectivite", "REG": "collectivite",
+    "ASSO": "association",
+    "CAF": "institution",
+    "CPAM": "institution",
+    "FT": "institution",
+    "PE": "institution",
+    "ML": "institution",
+    "MSA": "institution",
+    "CCAS": "collectivite",
+    "CIAS": "collectivite",
+    "MUNI": "collectivite",
+    "DEPT": "collectivite",
+    "REG": "collectivite",
 }
-LIMITS = {"nom": 200, "adresse": 200, "complement_adresse": 200, "commune": 120,
-          "presentation_resume": 280, "presentation_detail": 10_000}
+LIMITS = {
+    "nom": 200,
+    "adresse": 200,
+    "complement_adresse": 200,
+    "commune": 120,
+    "presentation_resume": 280,
+    "presentation_detail": 10_000,
+}
 
 
 # -- validation (shared with the portal's forms) --------------------------------
@@ -61,7 +91,7 @@ def clean_phone(value):
     digits = re.sub(r"^(\+33|0033)", "0", digits)
     if not re.fullmatch(r"0[1-9]\d{8}", digits):
         raise ValueError("le numéro de téléphone doit être un numéro français à 10 chiffres")
-    return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
+    return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
 
 
 def clean_email(value):
@@ -117,16 +147,24 @@ def parse_structure(record, vocabularies):
     kind = record.get("typologie") or "association"
     kind = TYPOLOGIES.get(kind, kind if kind in PARTNER_TYPES else "autre")
     fields = {
-        "name": name, "kind": kind, "siret": clean_siret(text["siret"]),
-        "address": text["adresse"].strip(), "address_extra": text["complement_adresse"].strip(),
-        "postcode": clean_postcode(text["code_postal"]), "commune": text["commune"].strip(),
-        "phone": clean_phone(text["telephone"]), "email": clean_email(text["courriel"]),
-        "website": clean_website(text["site_web"]), "summary": text["presentation_resume"].strip(),
+        "name": name,
+        "kind": kind,
+        "siret": clean_siret(text["siret"]),
+        "address": text["adresse"].strip(),
+        "address_extra": text["complement_adresse"].strip(),
+        "postcode": clean_postcode(text["code_postal"]),
+        "commune": text["commune"].strip(),
+        "phone": clean_phone(text["telephone"]),
+        "email": clean_email(text["courriel"]),
+        "website": clean_website(text["site_web"]),
+        "summary": text["presentation_resume"].strip(),
         "description": text["presentation_detail"].strip(),
         "source_id": str(record["id"]) if record.get("id") not in (None, "") else None,
     }
     themes = [lookup(vocabularies.themes, slug, "thématique") for slug in as_list(record.get("thematiques"))]
-    sectors = [lookup(vocabularies.sectors, key.lower(), "secteur") for key in as_list(record.get("secteurs"))]
+    sectors = [
+        lookup(vocabularies.sectors, key.lower(), "secteur") for key in as_list(record.get("secteurs"))
+    ]
     return fields, themes, sectors
 
 
@@ -206,11 +244,21 @@ def export_records():
         sectors.setdefault(link.partner_id, []).append(link.sector.slug)
     return [
         {
-            "id": p.source_id or p.slug, "nom": p.name, "siret": p.siret, "typologie": p.kind,
-            "adresse": p.address, "complement_adresse": p.address_extra, "code_postal": p.postcode,
-            "commune": p.commune, "telephone": p.phone, "courriel": p.email, "site_web": p.website,
-            "presentation_resume": p.summary, "presentation_detail": p.description,
-            "thematiques": themes.get(p.id, []), "secteurs": sectors.get(p.id, []),
+            "id": p.source_id or p.slug,
+            "nom": p.name,
+            "siret": p.siret,
+            "typologie": p.kind,
+            "adresse": p.address,
+            "complement_adresse": p.address_extra,
+            "code_postal": p.postcode,
+            "commune": p.commune,
+            "telephone": p.phone,
+            "courriel": p.email,
+            "site_web": p.website,
+            "presentation_resume": p.summary,
+            "presentation_detail": p.description,
+            "thematiques": themes.get(p.id, []),
+            "secteurs": sectors.get(p.id, []),
         }
         for p in partners
     ]
@@ -237,5 +285,8 @@ def partners_csv():
     for record in export_records():
         writer.writerow([spreadsheet_safe(record[field]) for field in FIELDS])
     # The BOM makes Excel read the file as UTF-8 (accents intact).
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="partenaires.csv"'})
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="partenaires.csv"'},
+    )

@@ -3,8 +3,9 @@
 SQLite is the embedded default; PostgreSQL is used when the URL says so.
 Models never import a concrete database, only this proxy.
 """
+
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from peewee import DatabaseProxy, DateTimeField, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
@@ -69,7 +70,7 @@ def for_update(query):
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTimeField(DateTimeField):
@@ -83,11 +84,11 @@ class UTCDateTimeField(DateTimeField):
         if isinstance(value, datetime):
             if value.tzinfo is None:
                 raise ValueError(f"{self.name}: naive datetime refused, use an aware one")
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return super().db_value(value)
 
     def python_value(self, value):
         value = super().python_value(value)
         if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value

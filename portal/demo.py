@@ -9,6 +9,7 @@ numbers are in the ranges ARCEP reserves for fiction (04 65 71, 06 39 98).
 name, title…) and created only when missing, so it can be run again safely.
 Dates are relative to ``today`` so the calendar always has past and upcoming items.
 """
+
 import datetime as dt
 import secrets
 from zoneinfo import ZoneInfo
@@ -232,7 +233,11 @@ NETWORK_PARTNERS = [
         "email": "mds-ouest@aude-solidarites.example",
         "website": "",
         "contact": ("Karim Haddad", "k.haddad@aude-solidarites.example", "04 65 71 62 04"),
-        "themes": ["difficultes-financieres", "famille", "logement-hebergement--reduire-les-impayes-de-loyer"],
+        "themes": [
+            "difficultes-financieres",
+            "famille",
+            "logement-hebergement--reduire-les-impayes-de-loyer",
+        ],
         "sectors": [S3, S4],
     },
     {
@@ -551,28 +556,72 @@ NETWORK_PARTNERS = [
 
 # Employers of the forum emploi: (name, summary, address, contact name).
 EMPLOYERS = [
-    ("Occitan Construction", "Entreprise de bâtiment et travaux publics : gros œuvre, voirie.",
-     "Zone artisanale des Chênes", "Patrick Soulié"),
-    ("Net'Cité Propreté", "Nettoyage de bureaux, de parties communes et de chantiers.",
-     "6 rue des Artisans", "Sandrine Mas"),
-    ("Aide et Domicile Carcassonnais", "Aide à domicile auprès des personnes âgées et des familles.",
-     "12 avenue des Mimosas", "Véronique Alquier"),
-    ("Autocars de la Cité", "Transport scolaire et lignes régulières de voyageurs.",
-     "Route de Limoux", "Olivier Fourcade"),
-    ("Logistique Sud Aude", "Entrepôt de distribution : préparation de commandes, quais.",
-     "Parc d'activités des Cyprès", "Cédric Rouanet"),
-    ("EHPAD Les Oliviers", "Établissement pour personnes âgées dépendantes, 80 résidents.",
-     "8 chemin des Oliviers", "Agnès Barthe"),
-    ("Marché Plus Carcassonne", "Supermarché de quartier : caisse, mise en rayon, boulangerie.",
-     "Centre commercial des Pins", "Franck Delpech"),
-    ("Hôtel-restaurant Les Remparts", "Hôtellerie et restauration touristique près de la Cité.",
-     "3 rue du Pont Vieux", "Émilie Carbonel"),
-    ("Sécurité Occitanie Services", "Gardiennage, sécurité événementielle et incendie.",
-     "14 rue des Artisans", "Laurent Tixador"),
-    ("Jardins du Minervois", "Création et entretien d'espaces verts pour les collectivités.",
-     "Chemin de la Cavayère", "Damien Pech"),
-    ("Intérim Solidaire Aude", "Entreprise de travail temporaire d'insertion : missions et suivi.",
-     "5 rue Antoine Marty", "Sarah Mendès"),
+    (
+        "Occitan Construction",
+        "Entreprise de bâtiment et travaux publics : gros œuvre, voirie.",
+        "Zone artisanale des Chênes",
+        "Patrick Soulié",
+    ),
+    (
+        "Net'Cité Propreté",
+        "Nettoyage de bureaux, de parties communes et de chantiers.",
+        "6 rue des Artisans",
+        "Sandrine Mas",
+    ),
+    (
+        "Aide et Domicile Carcassonnais",
+        "Aide à domicile auprès des personnes âgées et des familles.",
+        "12 avenue des Mimosas",
+        "Véronique Alquier",
+    ),
+    (
+        "Autocars de la Cité",
+        "Transport scolaire et lignes régulières de voyageurs.",
+        "Route de Limoux",
+        "Olivier Fourcade",
+    ),
+    (
+        "Logistique Sud Aude",
+        "Entrepôt de distribution : préparation de commandes, quais.",
+        "Parc d'activités des Cyprès",
+        "Cédric Rouanet",
+    ),
+    (
+        "EHPAD Les Oliviers",
+        "Établissement pour personnes âgées dépendantes, 80 résidents.",
+        "8 chemin des Oliviers",
+        "Agnès Barthe",
+    ),
+    (
+        "Marché Plus Carcassonne",
+        "Supermarché de quartier : caisse, mise en rayon, boulangerie.",
+        "Centre commercial des Pins",
+        "Franck Delpech",
+    ),
+    (
+        "Hôtel-restaurant Les Remparts",
+        "Hôtellerie et restauration touristique près de la Cité.",
+        "3 rue du Pont Vieux",
+        "Émilie Carbonel",
+    ),
+    (
+        "Sécurité Occitanie Services",
+        "Gardiennage, sécurité événementielle et incendie.",
+        "14 rue des Artisans",
+        "Laurent Tixador",
+    ),
+    (
+        "Jardins du Minervois",
+        "Création et entretien d'espaces verts pour les collectivités.",
+        "Chemin de la Cavayère",
+        "Damien Pech",
+    ),
+    (
+        "Intérim Solidaire Aude",
+        "Entreprise de travail temporaire d'insertion : missions et suivi.",
+        "5 rue Antoine Marty",
+        "Sarah Mendès",
+    ),
 ]
 EMPLOYER_THEMES = ["trouver-un-emploi", "trouver-un-emploi--repondre-a-des-offres-demploi"]
 
@@ -588,7 +637,10 @@ FORUM_PARTICIPANTS = {
         "Jeu de rôle : une visite chez une personne âgée",
         [("Aide à domicile", "CDI", True), ("Auxiliaire de vie", "Alternance", False)],
     ),
-    "Autocars de la Cité": ("Simulateur de conduite d'autocar", [("Conducteur de car scolaire", "CDD", False)]),
+    "Autocars de la Cité": (
+        "Simulateur de conduite d'autocar",
+        [("Conducteur de car scolaire", "CDD", False)],
+    ),
     "Logistique Sud Aude": (
         "Casques de réalité virtuelle pour découvrir les métiers",
         [("Préparateur de commandes", "Intérim", True), ("Cariste", "CDI", False)],
@@ -609,12 +661,18 @@ FORUM_PARTICIPANTS = {
         "Présentation du métier d'agent de sécurité",
         [("Agent de sécurité", "CDI", False)],
     ),
-    "Jardins du Minervois": ("Initiation à la taille et au débroussaillage", [("Ouvrier paysagiste", "CDD", True)]),
+    "Jardins du Minervois": (
+        "Initiation à la taille et au débroussaillage",
+        [("Ouvrier paysagiste", "CDD", True)],
+    ),
     "Intérim Solidaire Aude": (
         "Inscription sur place et missions du mois",
         [("Agent de tri", "Intérim", True), ("Manutentionnaire", "Intérim", True)],
     ),
-    "Mission locale du Carcassonnais": ("Conseils aux 16-25 ans et inscriptions au Contrat d'engagement jeune", []),
+    "Mission locale du Carcassonnais": (
+        "Conseils aux 16-25 ans et inscriptions au Contrat d'engagement jeune",
+        [],
+    ),
     "Mobil'Aude": ("Diagnostic mobilité et code de la route sur tablette", []),
 }
 
@@ -625,63 +683,116 @@ FORUM_PARTICIPANTS = {
 
 def permanence(owner, sector, place, title, schedule, hours, notes):
     keys = ("partner", "sector", "place", "title", "schedule", "hours", "notes")
-    return dict(zip(keys, (owner, sector, place, title, schedule, hours, notes)))
+    return dict(zip(keys, (owner, sector, place, title, schedule, hours, notes), strict=True))
 
 
 PERMANENCES = [
     permanence(
-        None, S1, "Local de médiation Joliot Curie", "Permanence des médiateurs à Joliot Curie",
-        ("weekly", "MO,TH", 1), ("14:00", "16:30"),
+        None,
+        S1,
+        "Local de médiation Joliot Curie",
+        "Permanence des médiateurs à Joliot Curie",
+        ("weekly", "MO,TH", 1),
+        ("14:00", "16:30"),
         "Sans rendez-vous. Écoute, conflits de voisinage, aide aux démarches.",
     ),
     permanence(
-        "Amicale des locataires de La Conte et Joliot Curie", S1, "Maison de quartier de La Conte",
-        "Permanence de l'amicale des locataires", ("monthly", "TU", 1), ("17:30", "19:00"),
+        "Amicale des locataires de La Conte et Joliot Curie",
+        S1,
+        "Maison de quartier de La Conte",
+        "Permanence de l'amicale des locataires",
+        ("monthly", "TU", 1),
+        ("17:30", "19:00"),
         "Charges, réparations, chauffage : venez avec votre avis d'échéance.",
     ),
     permanence(
-        "CAF de l'Aude", S1, "Maison de quartier de La Conte", "Rendez-vous CAF à La Conte",
-        ("weekly", "WE", 2), ("09:00", "12:00"),
+        "CAF de l'Aude",
+        S1,
+        "Maison de quartier de La Conte",
+        "Rendez-vous CAF à La Conte",
+        ("weekly", "WE", 2),
+        ("09:00", "12:00"),
         "Sur rendez-vous au 04 65 71 40 00 ou par l'intermédiaire des médiateurs.",
     ),
     permanence(
-        None, S2, "Maison de quartier du Viguier", "Permanence des médiateurs au Viguier",
-        ("weekly", "TU,FR", 1), ("09:30", "12:00"), "Sans rendez-vous.",
+        None,
+        S2,
+        "Maison de quartier du Viguier",
+        "Permanence des médiateurs au Viguier",
+        ("weekly", "TU,FR", 1),
+        ("09:30", "12:00"),
+        "Sans rendez-vous.",
     ),
     permanence(
-        "Maison départementale des solidarités Carcassonne Est", S2, "Maison de quartier du Viguier",
-        "Permanence de l'assistante sociale", ("weekly", "TH", 1), ("09:00", "12:00"),
+        "Maison départementale des solidarités Carcassonne Est",
+        S2,
+        "Maison de quartier du Viguier",
+        "Permanence de l'assistante sociale",
+        ("weekly", "TH", 1),
+        ("09:00", "12:00"),
         "Premier accueil sans rendez-vous, suivi sur rendez-vous.",
     ),
     permanence(
-        "Clic & Droits", S2, "Local associatif Saint-Jacques", "Aide aux démarches en ligne",
-        ("weekly", "MO", 2), ("14:00", "17:00"),
+        "Clic & Droits",
+        S2,
+        "Local associatif Saint-Jacques",
+        "Aide aux démarches en ligne",
+        ("weekly", "MO", 2),
+        ("14:00", "17:00"),
         "Apportez vos identifiants et vos justificatifs. Ordinateurs sur place.",
     ),
     permanence(
-        None, S3, "Local de la Régie à Albignac", "Permanence des médiateurs à Albignac",
-        ("weekly", "WE", 1), ("14:00", "17:00"), "Sans rendez-vous.",
+        None,
+        S3,
+        "Local de la Régie à Albignac",
+        "Permanence des médiateurs à Albignac",
+        ("weekly", "WE", 1),
+        ("14:00", "17:00"),
+        "Sans rendez-vous.",
     ),
     permanence(
-        "Point-justice de Carcassonne", S3, "Centre social Ozanam", "Consultation juridique gratuite",
-        ("monthly", "FR", -1), ("14:00", "16:30"),
+        "Point-justice de Carcassonne",
+        S3,
+        "Centre social Ozanam",
+        "Consultation juridique gratuite",
+        ("monthly", "FR", -1),
+        ("14:00", "16:30"),
         "Avec une avocate, sur rendez-vous auprès de l'accueil du centre social.",
     ),
     permanence(
-        "Point conseil budget Aude", S3, "Centre social Ozanam", "Permanence budget et surendettement",
-        ("monthly", "TH", 2), ("09:30", "12:00"), "Sur rendez-vous ; apportez vos relevés de compte.",
+        "Point conseil budget Aude",
+        S3,
+        "Centre social Ozanam",
+        "Permanence budget et surendettement",
+        ("monthly", "TH", 2),
+        ("09:30", "12:00"),
+        "Sur rendez-vous ; apportez vos relevés de compte.",
     ),
     permanence(
-        None, S4, "Local de médiation Fleming", "Permanence des médiateurs à Fleming",
-        ("weekly", "MO,WE", 1), ("09:30", "12:00"), "Sans rendez-vous.",
+        None,
+        S4,
+        "Local de médiation Fleming",
+        "Permanence des médiateurs à Fleming",
+        ("weekly", "MO,WE", 1),
+        ("09:30", "12:00"),
+        "Sans rendez-vous.",
     ),
     permanence(
-        "Maison départementale des solidarités Carcassonne Ouest", S4, "Maison des services de Grazailles",
-        "Permanence sociale à Grazailles", ("weekly", "TU", 1), ("14:00", "16:30"), "Sur rendez-vous.",
+        "Maison départementale des solidarités Carcassonne Ouest",
+        S4,
+        "Maison des services de Grazailles",
+        "Permanence sociale à Grazailles",
+        ("weekly", "TU", 1),
+        ("14:00", "16:30"),
+        "Sur rendez-vous.",
     ),
     permanence(
-        "Union des locataires de Grazailles et Fleming", S4, "Maison des services de Grazailles",
-        "Permanence de l'union des locataires", ("monthly", "WE", 3), ("17:00", "19:00"),
+        "Union des locataires de Grazailles et Fleming",
+        S4,
+        "Maison des services de Grazailles",
+        "Permanence de l'union des locataires",
+        ("monthly", "WE", 3),
+        ("17:00", "19:00"),
         "Ouverte à tous les locataires.",
     ),
 ]
@@ -692,23 +803,45 @@ ENDS_WITH_SCHOOL_YEAR = {"Aide aux démarches en ligne", "Rendez-vous CAF à La 
 
 # (title, status, proposed by, description)
 TOPICS = [
-    ("Santé mentale", "held", None,
-     "Repérer la souffrance psychique, savoir vers qui orienter (CMP, GEM, médecin traitant) "
-     "et accompagner une personne qui refuse l'aide."),
-    ("Addictions", "accepted", None,
-     "Alcool, cannabis, jeux d'argent : comprendre les consommations, parler avec les familles "
-     "et connaître les lieux de soins et de prévention."),
-    ("Interculturalité", "accepted", None,
-     "Vivre ensemble dans les résidences : codes culturels, barrière de la langue, "
-     "malentendus de voisinage et accès aux droits des personnes étrangères."),
-    ("Précarité énergétique", "proposed", "Amicale des locataires de La Conte et Joliot Curie",
-     "Beaucoup de locataires n'arrivent plus à payer leurs factures de chauffage : nous proposons "
-     "une rencontre avec le bailleur, le CCAS et les fournisseurs d'énergie."),
+    (
+        "Santé mentale",
+        "held",
+        None,
+        "Repérer la souffrance psychique, savoir vers qui orienter (CMP, GEM, médecin traitant) "
+        "et accompagner une personne qui refuse l'aide.",
+    ),
+    (
+        "Addictions",
+        "accepted",
+        None,
+        "Alcool, cannabis, jeux d'argent : comprendre les consommations, parler avec les familles "
+        "et connaître les lieux de soins et de prévention.",
+    ),
+    (
+        "Interculturalité",
+        "accepted",
+        None,
+        "Vivre ensemble dans les résidences : codes culturels, barrière de la langue, "
+        "malentendus de voisinage et accès aux droits des personnes étrangères.",
+    ),
+    (
+        "Précarité énergétique",
+        "proposed",
+        "Amicale des locataires de La Conte et Joliot Curie",
+        "Beaucoup de locataires n'arrivent plus à payer leurs factures de chauffage : nous proposons "
+        "une rencontre avec le bailleur, le CCAS et les fournisseurs d'énergie.",
+    ),
 ]
 
 # Registrations on the addictions meeting: (organisation, contact, email, seats, message).
 REGISTRATIONS = [
-    ("GEM Le Phare", "Élodie Ramon", "e.ramon@gem-carcassonne.example", 2, "Nous viendrons avec un adhérent."),
+    (
+        "GEM Le Phare",
+        "Élodie Ramon",
+        "e.ramon@gem-carcassonne.example",
+        2,
+        "Nous viendrons avec un adhérent.",
+    ),
     ("CCAS de Carcassonne", "Nathalie Py", "n.py@ville-carcassonne.example", 1, ""),
     ("Parlons Ensemble", "Ahmed Benslimane", "a.benslimane@parlons-ensemble.example", 3, ""),
 ]
@@ -719,62 +852,110 @@ REGISTRATIONS = [
 MON, TUE, WED, THU, FRI = range(5)
 EVENTS = [
     {
-        "kind": "rencontre", "title": "Rencontre inter-partenaires : santé mentale", "topic": "Santé mentale",
-        "place": "Maison de quartier du Viguier", "when": (-45, THU), "hours": ("14:00", "17:00"),
-        "audience": "partenaires", "capacity": 30, "registration": (30, 2),
+        "kind": "rencontre",
+        "title": "Rencontre inter-partenaires : santé mentale",
+        "topic": "Santé mentale",
+        "place": "Maison de quartier du Viguier",
+        "when": (-45, THU),
+        "hours": ("14:00", "17:00"),
+        "audience": "partenaires",
+        "capacity": 30,
+        "registration": (30, 2),
         "description": "Le CMP adultes, le GEM Le Phare et les assistantes sociales des MDS ont présenté "
         "leurs missions. Échanges sur des situations rencontrées par les médiateurs et les gardiens, "
         "et sur la façon d'orienter une personne qui refuse l'aide.",
     },
     {
-        "kind": "rencontre", "title": "Rencontre inter-partenaires : addictions", "topic": "Addictions",
-        "place": "Centre social Ozanam", "when": (21, TUE), "hours": ("14:00", "17:00"),
-        "audience": "partenaires", "capacity": 30, "registration": (60, 2),
+        "kind": "rencontre",
+        "title": "Rencontre inter-partenaires : addictions",
+        "topic": "Addictions",
+        "place": "Centre social Ozanam",
+        "when": (21, TUE),
+        "hours": ("14:00", "17:00"),
+        "audience": "partenaires",
+        "capacity": 30,
+        "registration": (60, 2),
         "description": "Avec l'équipe du CSAPA Horizon Addictions Aude : repérer une consommation à risque, "
         "en parler sans juger, connaître les consultations jeunes consommateurs et le soutien à "
         "l'entourage. Inscription conseillée, 30 places.",
     },
     {
-        "kind": "rencontre", "title": "Rencontre inter-partenaires : interculturalité", "topic": "Interculturalité",
-        "place": "Maison de quartier de La Conte", "when": (70, THU), "hours": ("14:00", "17:00"),
-        "audience": "partenaires", "capacity": 40, "registration": (45, 2),
+        "kind": "rencontre",
+        "title": "Rencontre inter-partenaires : interculturalité",
+        "topic": "Interculturalité",
+        "place": "Maison de quartier de La Conte",
+        "when": (70, THU),
+        "hours": ("14:00", "17:00"),
+        "audience": "partenaires",
+        "capacity": 40,
+        "registration": (45, 2),
         "description": "Préparée avec l'association Parlons Ensemble : comprendre les malentendus culturels "
         "entre voisins, lever la barrière de la langue dans les démarches, présenter les ateliers "
         "sociolinguistiques du territoire.",
     },
     {
-        "kind": "forum-emploi", "title": "Forum emploi des quartiers", "topic": None,
-        "place": "Gymnase des Platanes", "when": (35, WED), "hours": ("09:30", "16:00"),
-        "audience": "public", "capacity": None, "registration": None,
+        "kind": "forum-emploi",
+        "title": "Forum emploi des quartiers",
+        "topic": None,
+        "place": "Gymnase des Platanes",
+        "when": (35, WED),
+        "hours": ("09:30", "16:00"),
+        "audience": "public",
+        "capacity": None,
+        "registration": None,
         "description": "Onze employeurs et deux associations viennent au cœur du quartier, avec des offres "
         "dont plusieurs accessibles sans diplôme. Essai de nacelle, casques de réalité virtuelle, "
         "entretiens express : venez découvrir des métiers, avec ou sans CV. Entrée libre.",
     },
     {
-        "kind": "aller-vers", "title": "Café « aller vers » à Grazailles", "topic": None,
-        "place": "Square des Lauriers, sous le barnum", "when": (-12, TUE), "hours": ("09:30", "11:30"),
-        "audience": "public", "capacity": None, "registration": None,
+        "kind": "aller-vers",
+        "title": "Café « aller vers » à Grazailles",
+        "topic": None,
+        "place": "Square des Lauriers, sous le barnum",
+        "when": (-12, TUE),
+        "hours": ("09:30", "11:30"),
+        "audience": "public",
+        "capacity": None,
+        "registration": None,
         "description": "Les médiateurs installent le barnum et offrent le café. Un moment pour se rencontrer, "
         "poser ses questions et découvrir les actions des partenaires.",
     },
     {
-        "kind": "aller-vers", "title": "Café « aller vers » à La Conte", "topic": None,
-        "place": "Square des Micocouliers, sous le barnum", "when": (8, FRI), "hours": ("09:30", "11:30"),
-        "audience": "public", "capacity": None, "registration": None,
+        "kind": "aller-vers",
+        "title": "Café « aller vers » à La Conte",
+        "topic": None,
+        "place": "Square des Micocouliers, sous le barnum",
+        "when": (8, FRI),
+        "hours": ("09:30", "11:30"),
+        "audience": "public",
+        "capacity": None,
+        "registration": None,
         "description": "Café et collation offerts sous le barnum. La Mission locale et Clic & Droits "
         "seront présents pour répondre aux questions sur l'emploi des jeunes et les démarches en ligne.",
     },
     {
-        "kind": "aller-vers", "title": "Café « aller vers » à Ozanam", "topic": None,
-        "place": "Place des Oliviers, sous le barnum", "when": (15, THU), "hours": ("15:30", "17:30"),
-        "audience": "public", "capacity": None, "registration": None,
+        "kind": "aller-vers",
+        "title": "Café « aller vers » à Ozanam",
+        "topic": None,
+        "place": "Place des Oliviers, sous le barnum",
+        "when": (15, THU),
+        "hours": ("15:30", "17:30"),
+        "audience": "public",
+        "capacity": None,
+        "registration": None,
         "description": "Goûter partagé à la sortie de l'école, avec l'association Familles en Carcassonnais "
         "et présentation de l'appartement témoin sur les économies d'énergie.",
     },
     {
-        "kind": "concertation", "title": "Concertation : réaménagement du square des Micocouliers", "topic": None,
-        "place": "Maison de quartier de La Conte", "when": (28, MON), "hours": ("18:00", "19:30"),
-        "audience": "public", "capacity": None, "registration": None,
+        "kind": "concertation",
+        "title": "Concertation : réaménagement du square des Micocouliers",
+        "topic": None,
+        "place": "Maison de quartier de La Conte",
+        "when": (28, MON),
+        "hours": ("18:00", "19:30"),
+        "audience": "public",
+        "capacity": None,
+        "registration": None,
         "description": "Le bailleur et la Ville présentent le projet de réaménagement du square (jeux, "
         "éclairage, bancs). Les habitants donnent leur avis ; la Régie recueille les propositions.",
     },
@@ -806,7 +987,7 @@ def paris(day, hhmm):
     """An aware UTC datetime for ``day`` at ``hhmm`` (HH:MM), Paris local time."""
     hour, minute = map(int, hhmm.split(":"))
     local = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=PARIS)
-    return local.astimezone(dt.timezone.utc)
+    return local.astimezone(dt.UTC)
 
 
 def clock(hhmm):
@@ -859,7 +1040,9 @@ def partner(name):
 def load_sectors():
     sectors = {}
     for position, (name, areas) in enumerate(SECTORS, start=1):
-        sectors[name] = get_or_create(Sector, {"slug": slugify(name)}, name=name, areas=areas, position=position)
+        sectors[name] = get_or_create(
+            Sector, {"slug": slugify(name)}, name=name, areas=areas, position=position
+        )
     return sectors
 
 
@@ -867,7 +1050,12 @@ def load_places(sectors):
     places = {}
     for name, address, sector, accessibility in PLACES:
         places[name] = get_or_create(
-            Place, {"name": name}, address=address, sector=sectors.get(sector), accessibility=accessibility, **CITY
+            Place,
+            {"name": name},
+            address=address,
+            sector=sectors.get(sector),
+            accessibility=accessibility,
+            **CITY,
         )
     return places
 
@@ -877,20 +1065,22 @@ def employer_partners():
     rows = []
     for index, (name, summary, address, contact) in enumerate(EMPLOYERS):
         slug = slugify(name)
-        rows.append({
-            "name": name,
-            "kind": "employeur",
-            "summary": summary,
-            "description": f"{summary} L'entreprise recrute dans le bassin carcassonnais et participe "
-            "au forum emploi des quartiers organisé par la Régie.",
-            "address": address,
-            "phone": f"04 65 71 {21 + index:02d} {10 + 3 * index:02d}",
-            "email": f"recrutement@{slug}.example",
-            "website": f"https://{slug}.example",
-            "contact": (contact, f"rh@{slug}.example", f"04 65 71 {21 + index:02d} {11 + 3 * index:02d}"),
-            "themes": EMPLOYER_THEMES,
-            "sectors": ALL,
-        })
+        rows.append(
+            {
+                "name": name,
+                "kind": "employeur",
+                "summary": summary,
+                "description": f"{summary} L'entreprise recrute dans le bassin carcassonnais et participe "
+                "au forum emploi des quartiers organisé par la Régie.",
+                "address": address,
+                "phone": f"04 65 71 {21 + index:02d} {10 + 3 * index:02d}",
+                "email": f"recrutement@{slug}.example",
+                "website": f"https://{slug}.example",
+                "contact": (contact, f"rh@{slug}.example", f"04 65 71 {21 + index:02d} {11 + 3 * index:02d}"),
+                "themes": EMPLOYER_THEMES,
+                "sectors": ALL,
+            }
+        )
     return rows
 
 
@@ -899,14 +1089,26 @@ def create_partner(data, now):
     contact_name, contact_email, contact_phone = data["contact"]
     siret = fake_siret(*data["siret"]) if "siret" in data else None
     return Partner.create(
-        name=data["name"], slug=slugify(data["name"]), kind=data["kind"], siret=siret,
-        address=data["address"], phone=data["phone"], email=data["email"], website=data["website"],
-        summary=data["summary"], description=data["description"], status=status,
-        contact_name=contact_name, contact_email=contact_email, contact_phone=contact_phone,
-        published_at=now if status == "published" else None, **CITY,
+        name=data["name"],
+        slug=slugify(data["name"]),
+        kind=data["kind"],
+        siret=siret,
+        address=data["address"],
+        phone=data["phone"],
+        email=data["email"],
+        website=data["website"],
+        summary=data["summary"],
+        description=data["description"],
+        status=status,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        published_at=now if status == "published" else None,
+        **CITY,
         # Every demo partner registered and confirmed its email, so the two
         # pending ones show up in the moderation queue.
-        consent_at=now, confirmed_at=now,
+        consent_at=now,
+        confirmed_at=now,
     )
 
 
@@ -932,12 +1134,18 @@ def load_permanences(sectors, places, today):
         recurrence, weekdays, n = data["schedule"]
         owner = partner(data["partner"]) if data["partner"] else None
         get_or_create(
-            Permanence, {"partner": owner, "title": data["title"]},
-            sector=sectors[data["sector"]], place=places[data["place"]], weekdays=weekdays,
-            opens_at=clock(data["hours"][0]), closes_at=clock(data["hours"][1]), recurrence=recurrence,
+            Permanence,
+            {"partner": owner, "title": data["title"]},
+            sector=sectors[data["sector"]],
+            place=places[data["place"]],
+            weekdays=weekdays,
+            opens_at=clock(data["hours"][0]),
+            closes_at=clock(data["hours"][1]),
+            recurrence=recurrence,
             every_n_weeks=n if recurrence == "weekly" else 1,
             month_week=n if recurrence == "monthly" else None,
-            valid_from=start, valid_to=end if data["title"] in ENDS_WITH_SCHOOL_YEAR else None,
+            valid_from=start,
+            valid_to=end if data["title"] in ENDS_WITH_SCHOOL_YEAR else None,
             notes=data["notes"],
         )
 
@@ -954,7 +1162,12 @@ def closures(today):
         ("Permanence des médiateurs à Joliot Curie", "Formation de l'équipe", training, training),
         ("Permanence des médiateurs à Fleming", "Formation de l'équipe", training, training),
         ("Permanence des médiateurs au Viguier", "Congés de fin d'année", christmas, new_year),
-        ("Permanence des médiateurs à Albignac", "Congés d'été", dt.date(summer, 7, 28), dt.date(summer, 8, 22)),
+        (
+            "Permanence des médiateurs à Albignac",
+            "Congés d'été",
+            dt.date(summer, 7, 28),
+            dt.date(summer, 8, 22),
+        ),
         ("Permanence de l'union des locataires", "Assemblée générale de l'association", meeting, meeting),
     ]
 
@@ -968,7 +1181,10 @@ def load_closures(today):
 def load_topics():
     for title, status, proposer, description in TOPICS:
         get_or_create(
-            Topic, {"title": title}, status=status, description=description,
+            Topic,
+            {"title": title},
+            status=status,
+            description=description,
             proposed_by=partner(proposer) if proposer else None,
         )
 
@@ -979,9 +1195,14 @@ def event_values(data, places, organiser, today):
     place = places[data["place"]]
     values = {
         "topic": Topic.get(Topic.title == data["topic"]) if data["topic"] else None,
-        "description": data["description"], "place": place, "sector": place.sector, "organiser": organiser,
-        "starts_at": paris(day, data["hours"][0]), "ends_at": paris(day, data["hours"][1]),
-        "audience": data["audience"], "capacity": data["capacity"],
+        "description": data["description"],
+        "place": place,
+        "sector": place.sector,
+        "organiser": organiser,
+        "starts_at": paris(day, data["hours"][0]),
+        "ends_at": paris(day, data["hours"][1]),
+        "audience": data["audience"],
+        "capacity": data["capacity"],
     }
     if data["registration"]:
         opens, closes = data["registration"]
@@ -1006,8 +1227,10 @@ def load_forum():
         participation = get_or_create(EventPartner, key, contribution=contribution)
         for job, contract, without_diploma in offers:
             get_or_create(
-                JobOffer, {"participation": participation, "title": job},
-                contract=contract, without_diploma=without_diploma,
+                JobOffer,
+                {"participation": participation, "title": job},
+                contract=contract,
+                without_diploma=without_diploma,
             )
 
 
@@ -1017,32 +1240,71 @@ def load_registrations():
     for organisation, contact, email, seats, message in REGISTRATIONS:
         if Registration.get_or_none(event=meeting, contact_email=email) is None:
             Registration.create(
-                event=meeting, organisation=organisation, contact_name=contact, contact_email=email,
-                seats=seats, message=message, status="confirmed", cancel_token=secrets.token_urlsafe(32),
+                event=meeting,
+                organisation=organisation,
+                contact_name=contact,
+                contact_email=email,
+                seats=seats,
+                message=message,
+                status="confirmed",
+                cancel_token=secrets.token_urlsafe(32),
             )
 
 
 # -- referrals: (person, partner, theme, sector, need, urgency, [(days ago, status)], details) --
 
 REFERRALS = [
-    ("Mme B.", "CAF de l'Aude", "difficultes-financieres--situation-dendettement-surendettement",
-     "La Conte et Joliot Curie", "Dettes de factures d'énergie, a reçu une lettre de relance. Souhaite un point "
-     "sur ses droits et un échéancier.", "normale",
-     [(20, "sent"), (19, "seen"), (18, "accepted"), (12, "in_care")], {"first_appointment": 12}),
-    ("K. H.", "Mission locale du Carcassonnais", "trouver-un-emploi", "Viguier et Saint Jacques",
-     "Jeune de 19 ans sorti du lycée sans diplôme, cherche un premier emploi ou une formation.", "normale",
-     [(60, "sent"), (59, "seen"), (57, "accepted"), (50, "in_care"), (20, "closed")],
-     {"first_appointment": 50, "outcome": "resolved"}),
-    ("J. P.", "Centre médico-psychologique adultes de Carcassonne", "sante--sante-mentale",
-     "Ozanam et Albignac", "Voisins inquiets, la personne souhaite rencontrer quelqu'un. D'accord pour un "
-     "premier rendez-vous.", "urgente", [(12, "sent")], {}),
-    ("S. A.", "Maison départementale des solidarités Carcassonne Ouest",
-     "logement-hebergement--reduire-les-impayes-de-loyer", "Grazailles et Fleming",
-     "Deux mois de loyer impayés après une baisse de revenus.", "normale",
-     [(30, "sent"), (28, "declined")], {"decline_reason": "hors_secteur"}),
-    ("Famille R.", "CCAS de Carcassonne", "famille", "La Conte et Joliot Curie",
-     "Famille de quatre personnes, besoin d'une aide ponctuelle pour la cantine.", "normale",
-     [(36, "sent"), (35, "accepted")], {}),
+    (
+        "Mme B.",
+        "CAF de l'Aude",
+        "difficultes-financieres--situation-dendettement-surendettement",
+        "La Conte et Joliot Curie",
+        "Dettes de factures d'énergie, a reçu une lettre de relance. Souhaite un point "
+        "sur ses droits et un échéancier.",
+        "normale",
+        [(20, "sent"), (19, "seen"), (18, "accepted"), (12, "in_care")],
+        {"first_appointment": 12},
+    ),
+    (
+        "K. H.",
+        "Mission locale du Carcassonnais",
+        "trouver-un-emploi",
+        "Viguier et Saint Jacques",
+        "Jeune de 19 ans sorti du lycée sans diplôme, cherche un premier emploi ou une formation.",
+        "normale",
+        [(60, "sent"), (59, "seen"), (57, "accepted"), (50, "in_care"), (20, "closed")],
+        {"first_appointment": 50, "outcome": "resolved"},
+    ),
+    (
+        "J. P.",
+        "Centre médico-psychologique adultes de Carcassonne",
+        "sante--sante-mentale",
+        "Ozanam et Albignac",
+        "Voisins inquiets, la personne souhaite rencontrer quelqu'un. D'accord pour un premier rendez-vous.",
+        "urgente",
+        [(12, "sent")],
+        {},
+    ),
+    (
+        "S. A.",
+        "Maison départementale des solidarités Carcassonne Ouest",
+        "logement-hebergement--reduire-les-impayes-de-loyer",
+        "Grazailles et Fleming",
+        "Deux mois de loyer impayés après une baisse de revenus.",
+        "normale",
+        [(30, "sent"), (28, "declined")],
+        {"decline_reason": "hors_secteur"},
+    ),
+    (
+        "Famille R.",
+        "CCAS de Carcassonne",
+        "famille",
+        "La Conte et Joliot Curie",
+        "Famille de quatre personnes, besoin d'une aide ponctuelle pour la cantine.",
+        "normale",
+        [(36, "sent"), (35, "accepted")],
+        {},
+    ),
 ]
 
 
@@ -1056,22 +1318,42 @@ def load_referrals(today):
             continue
         sent_at = paris(today - dt.timedelta(days=steps[0][0]), "10:00")
         referral = Referral.create(
-            sender=sender, partner=owner, theme=Theme.get(Theme.slug == theme),
-            sector=Sector.get(Sector.name == sector), person_name=person, person_phone="06 39 98 00 00",
-            need=need, urgency=urgency, consent_at=sent_at, consent_method="oral_face",
-            status=steps[-1][1], token_nonce=secrets.token_hex(8), created_at=sent_at, updated_at=sent_at,
+            sender=sender,
+            partner=owner,
+            theme=Theme.get(Theme.slug == theme),
+            sector=Sector.get(Sector.name == sector),
+            person_name=person,
+            person_phone="06 39 98 00 00",
+            need=need,
+            urgency=urgency,
+            consent_at=sent_at,
+            consent_method="oral_face",
+            status=steps[-1][1],
+            token_nonce=secrets.token_hex(8),
+            created_at=sent_at,
+            updated_at=sent_at,
             status_changed_at=paris(today - dt.timedelta(days=steps[-1][0]), "10:00"),
-            decline_reason=details.get("decline_reason"), outcome=details.get("outcome"),
-            first_appointment=(today - dt.timedelta(days=details["first_appointment"])
-                               if "first_appointment" in details else None),
+            decline_reason=details.get("decline_reason"),
+            outcome=details.get("outcome"),
+            first_appointment=(
+                today - dt.timedelta(days=details["first_appointment"])
+                if "first_appointment" in details
+                else None
+            ),
         )
         before = None
         for days_ago, status in steps:
             actor = sender if status == "sent" else None
             ReferralTransition.create(
-                referral=referral, actor=actor, from_status=before, to_status=status,
+                referral=referral,
+                actor=actor,
+                from_status=before,
+                to_status=status,
                 actor_label=str(sender) if actor else f"{owner.name} (lien envoyé à {owner.contact_email})",
-                created_at=paris(today - dt.timedelta(days=days_ago), "10:00" if status == "sent" else "15:00"))
+                created_at=paris(
+                    today - dt.timedelta(days=days_ago), "10:00" if status == "sent" else "15:00"
+                ),
+            )
             before = status
 
 

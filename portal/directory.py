@@ -1,4 +1,5 @@
 """The network-only directory: the public one, plus what partners share inside the network."""
+
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 from peewee import fn
@@ -16,9 +17,13 @@ def search(words="", theme=None, sector=None):
     if theme:
         # A top-level theme also finds the partners of its sub-themes.
         themes = Theme.select(Theme.id).where((Theme.slug == theme.slug) | (Theme.parent == theme))
-        query = query.where(Partner.id.in_(PartnerTheme.select(PartnerTheme.partner).where(PartnerTheme.theme.in_(themes))))
+        query = query.where(
+            Partner.id.in_(PartnerTheme.select(PartnerTheme.partner).where(PartnerTheme.theme.in_(themes)))
+        )
     if sector:
-        query = query.where(Partner.id.in_(PartnerSector.select(PartnerSector.partner).where(PartnerSector.sector == sector)))
+        query = query.where(
+            Partner.id.in_(PartnerSector.select(PartnerSector.partner).where(PartnerSector.sector == sector))
+        )
     return query.order_by(fn.LOWER(Partner.name))
 
 
@@ -31,8 +36,15 @@ def network_directory():
     page = max(request.args.get("page", 1, type=int), 1)
     query = search(words, theme, sector)
     return render_template(
-        "directory.html", partners=list(query.paginate(page, PER_PAGE)), total=query.count(), page=page,
-        per_page=PER_PAGE, words=words, theme=theme, sector=sector, labels=SHAREABLE_FIELDS,
+        "directory.html",
+        partners=list(query.paginate(page, PER_PAGE)),
+        total=query.count(),
+        page=page,
+        per_page=PER_PAGE,
+        words=words,
+        theme=theme,
+        sector=sector,
+        labels=SHAREABLE_FIELDS,
         themes=Theme.select().where(Theme.parent.is_null()).order_by(Theme.label),
         sectors=Sector.select().order_by(Sector.position, Sector.name),
     )

@@ -1,4 +1,5 @@
 """French error pages: every error a user can meet says what happened and what to do."""
+
 from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from peewee import OperationalError
@@ -11,10 +12,19 @@ MESSAGES = {
     404: ("Page introuvable", "Cette page n'existe pas ou n'existe plus. Vérifiez l'adresse."),
     405: ("Action impossible", "Cette page ne peut pas être utilisée de cette façon."),
     409: ("Action impossible", "Cette action n'est plus possible : la situation a changé entre-temps."),
-    413: ("Envoi trop volumineux", "Ce que vous avez envoyé est trop gros. Raccourcissez vos textes et réessayez."),
-    429: ("Trop de tentatives", "Vous avez fait trop d'essais en peu de temps. Attendez quelques minutes, puis réessayez."),
-    500: ("Erreur du portail", "Un problème est survenu de notre côté. Réessayez dans un moment ; "
-          "si cela continue, prévenez l'équipe de médiation."),
+    413: (
+        "Envoi trop volumineux",
+        "Ce que vous avez envoyé est trop gros. Raccourcissez vos textes et réessayez.",
+    ),
+    429: (
+        "Trop de tentatives",
+        "Vous avez fait trop d'essais en peu de temps. Attendez quelques minutes, puis réessayez.",
+    ),
+    500: (
+        "Erreur du portail",
+        "Un problème est survenu de notre côté. Réessayez dans un moment ; "
+        "si cela continue, prévenez l'équipe de médiation.",
+    ),
     503: ("Service indisponible", "Le portail est momentanément indisponible. Réessayez dans un moment."),
 }
 CSRF_MESSAGE = (

@@ -6,6 +6,7 @@ cancellation, raises the event's iCalendar SEQUENCE (Sequenced.save()), and
 each active registrant gets the updated .ics by email, queued in the same
 transaction as the change so that both happen or neither does.
 """
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from peewee import JOIN, fn
 
@@ -52,10 +53,18 @@ def index():
     now = utcnow()
     listed = Event.select(Event, Place).join(Place, JOIN.LEFT_OUTER)
     upcoming = listed.where(Event.ends_at >= now).order_by(Event.starts_at, Event.id)
-    past = listed.where(Event.ends_at < now).order_by(Event.starts_at.desc(), Event.id.desc()).limit(PAST_SHOWN)
+    past = (
+        listed.where(Event.ends_at < now).order_by(Event.starts_at.desc(), Event.id.desc()).limit(PAST_SHOWN)
+    )
     seats, waiting = registration_counts()
-    return render_template("events/index.html", upcoming=list(upcoming), past=list(past), seats=seats,
-                           waiting=waiting, past_shown=PAST_SHOWN)
+    return render_template(
+        "events/index.html",
+        upcoming=list(upcoming),
+        past=list(past),
+        seats=seats,
+        waiting=waiting,
+        past_shown=PAST_SHOWN,
+    )
 
 
 # -- the event form ----------------------------------------------------------------
@@ -74,20 +83,33 @@ def form_values(event, with_dates=True):
     """What the form shows for an event, in Paris time. A copy gets empty
     dates (the team types the new ones) but keeps the hours."""
     start, end = local(event.starts_at), local(event.ends_at)
-    opens, closes = (local(moment) if moment else None
-                     for moment in (event.registration_opens_at, event.registration_closes_at))
+    opens, closes = (
+        local(moment) if moment else None
+        for moment in (event.registration_opens_at, event.registration_closes_at)
+    )
     values = {
-        "type_evenement": event.kind, "titre": event.title, "theme": str(event.topic_id or ""),
-        "description": event.description, "lieu": str(event.place_id or ""), "secteur": str(event.sector_id or ""),
-        "heure_debut": None if event.all_day else start.time(), "heure_fin": None if event.all_day else end.time(),
-        "journee_entiere": event.all_day, "capacite": event.capacity, "places_max": event.max_seats_per_registration,
+        "type_evenement": event.kind,
+        "titre": event.title,
+        "theme": str(event.topic_id or ""),
+        "description": event.description,
+        "lieu": str(event.place_id or ""),
+        "secteur": str(event.sector_id or ""),
+        "heure_debut": None if event.all_day else start.time(),
+        "heure_fin": None if event.all_day else end.time(),
+        "journee_entiere": event.all_day,
+        "capacite": event.capacity,
+        "places_max": event.max_seats_per_registration,
         "inscriptions_ouverture_heure": opens.time() if opens else None,
-        "inscriptions_cloture_heure": closes.time() if closes else None, "public": event.audience,
+        "inscriptions_cloture_heure": closes.time() if closes else None,
+        "public": event.audience,
     }
     if with_dates:
-        values.update(date_debut=start.date(), date_fin=end.date() if end.date() != start.date() else None,
-                      inscriptions_ouverture_date=opens.date() if opens else None,
-                      inscriptions_cloture_date=closes.date() if closes else None)
+        values.update(
+            date_debut=start.date(),
+            date_fin=end.date() if end.date() != start.date() else None,
+            inscriptions_ouverture_date=opens.date() if opens else None,
+            inscriptions_cloture_date=closes.date() if closes else None,
+        )
     return values
 
 
@@ -108,7 +130,10 @@ def apply_form(event, form):
     place_sector = Place.get_by_id(event.place_id).sector_id if event.place_id else None
     event.sector_id = int(form.secteur.data) if form.secteur.data else place_sector
     starts_at, ends_at = form.moments()
-    event.starts_at, event.ends_at = same_minute(event.starts_at, starts_at), same_minute(event.ends_at, ends_at)
+    event.starts_at, event.ends_at = (
+        same_minute(event.starts_at, starts_at),
+        same_minute(event.ends_at, ends_at),
+    )
     event.all_day = form.journee_entiere.data
     event.capacity, event.max_seats_per_registration = form.capacite.data, form.places_max.data
     event.registration_opens_at, event.registration_closes_at = form.registration_window()
@@ -130,8 +155,11 @@ def create():
         event = apply_form(Event(), form)
         event.save()
     request_rebuild()
-    flash(f"L'événement « {event.title} » est enregistré. Vous pouvez ajouter plus bas les partenaires "
-          "qui y participent.", "success")
+    flash(
+        f"L'événement « {event.title} » est enregistré. Vous pouvez ajouter plus bas les partenaires "
+        "qui y participent.",
+        "success",
+    )
     return redirect(url_for("events.edit", event_id=event.id))
 
 
@@ -146,8 +174,11 @@ def duplicate(event_id):
         event = apply_form(Event(organiser_id=source.organiser_id), form)  # status "scheduled", SEQUENCE 0
         event.save()
     request_rebuild()
-    flash(f"La copie de « {source.title} » est enregistrée. Les partenaires participants ne sont pas copiés : "
-          "ajoutez-les plus bas si besoin.", "success")
+    flash(
+        f"La copie de « {source.title} » est enregistrée. Les partenaires participants ne sont pas copiés : "
+        "ajoutez-les plus bas si besoin.",
+        "success",
+    )
     return redirect(url_for("events.edit", event_id=event.id))
 
 
@@ -183,8 +214,10 @@ def edit_message(event, notified, promoted):
         message += " Place(s) attribuée(s) à : " + ", ".join(r.contact_name for r in promoted) + "."
     taken = Registration.seats_taken(event)
     if event.capacity is not None and taken > event.capacity:
-        message += (f" Attention : {taken} places sont déjà confirmées, plus que la nouvelle capacité. "
-                    "Personne n'est désinscrit ; les prochaines inscriptions iront sur la liste d'attente.")
+        message += (
+            f" Attention : {taken} places sont déjà confirmées, plus que la nouvelle capacité. "
+            "Personne n'est désinscrit ; les prochaines inscriptions iront sur la liste d'attente."
+        )
     return message
 
 
@@ -205,8 +238,12 @@ def edit(event_id):
 
 
 def participations_of(event):
-    query = (EventPartner.select(EventPartner, Partner).join(Partner).where(EventPartner.event == event)
-             .order_by(fn.LOWER(Partner.name), EventPartner.id))
+    query = (
+        EventPartner.select(EventPartner, Partner)
+        .join(Partner)
+        .where(EventPartner.event == event)
+        .order_by(fn.LOWER(Partner.name), EventPartner.id)
+    )
     participations = list(query)
     for participation in participations:
         participation.offers = list(participation.job_offers.order_by(JobOffer.id))
@@ -232,12 +269,22 @@ def render_edit(event, form=None, added=None, offer_forms=None):
     if added is None:
         added = participation_form(event, formdata=None)
     participations = participations_of(event)
-    offer_forms = {p.id: (offer_forms or {}).get(p.id) or offer_form(p.id, formdata=None) for p in participations}
+    offer_forms = {
+        p.id: (offer_forms or {}).get(p.id) or offer_form(p.id, formdata=None) for p in participations
+    }
     failed = form.errors or added.errors or any(f.errors for f in offer_forms.values())
     public_url = urls.public_url("event", event)
-    return render_template("events/edit.html", event=event, form=form, added=added, participations=participations,
-                           offer_forms=offer_forms, public_url=public_url, left=meetings.seats_left(event),
-                           registrations=Registration.active(event).count()), (400 if failed else 200)
+    return render_template(
+        "events/edit.html",
+        event=event,
+        form=form,
+        added=added,
+        participations=participations,
+        offer_forms=offer_forms,
+        public_url=public_url,
+        left=meetings.seats_left(event),
+        registrations=Registration.active(event).count(),
+    ), (400 if failed else 200)
 
 
 @bp.post("/<int:event_id>/annulation")
@@ -267,7 +314,9 @@ def cancel(event_id):
 
 def participation_or_404(event_id, participation_id, lock=False):
     """The participation, only through its own event (another event's id is a 404)."""
-    query = EventPartner.select().where((EventPartner.id == participation_id) & (EventPartner.event == event_id))
+    query = EventPartner.select().where(
+        (EventPartner.id == participation_id) & (EventPartner.event == event_id)
+    )
     return (for_update(query) if lock else query).get_or_none() or abort(404)
 
 
@@ -285,9 +334,15 @@ def participation_add(event_id):
         event = locked_event(event_id)
         partner_id = int(added.partenaire.data)
         # Checked again under the lock: two clicks must not add the partner twice.
-        if EventPartner.select().where((EventPartner.event == event) & (EventPartner.partner == partner_id)).exists():
+        if (
+            EventPartner.select()
+            .where((EventPartner.event == event) & (EventPartner.partner == partner_id))
+            .exists()
+        ):
             abort(409, "Ce partenaire participe déjà à cet événement.")
-        participation = EventPartner.create(event=event, partner=partner_id, contribution=added.contribution.data or "")
+        participation = EventPartner.create(
+            event=event, partner=partner_id, contribution=added.contribution.data or ""
+        )
     request_rebuild()
     flash(f"« {participation.partner.name} » participe à l'événement.", "success")
     return back_to_partners(event_id)
@@ -313,8 +368,12 @@ def offer_add(event_id, participation_id):
         return render_edit(event, offer_forms={participation_id: form})
     with write_lock():
         participation = participation_or_404(event_id, participation_id, lock=True)
-        JobOffer.create(participation=participation, title=form.intitule.data, contract=form.contrat.data,
-                        without_diploma=form.sans_diplome.data)
+        JobOffer.create(
+            participation=participation,
+            title=form.intitule.data,
+            contract=form.contrat.data,
+            without_diploma=form.sans_diplome.data,
+        )
     request_rebuild()
     flash(f"L'offre « {form.intitule.data} » est ajoutée.", "success")
     return back_to_partners(event_id)

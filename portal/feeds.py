@@ -6,13 +6,14 @@ from the clock), cheap to revalidate (ETag and Last-Modified come from one
 aggregate query, the body from a per-process cache) and readable by every
 client (a yearly VTIMEZONE, EXDATE in the same TZID as DTSTART).
 """
+
 import hashlib
 import re
 import threading
 import time as monotonic_clock
 from collections import OrderedDict, namedtuple
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -22,7 +23,17 @@ from peewee import JOIN, Case, fn, prefetch
 
 from . import schedule, urls
 from .db import utcnow
-from .models import EVENT_KINDS, Closure, Event, EventPartner, OccurrenceChange, Partner, Permanence, Place, Sector
+from .models import (
+    EVENT_KINDS,
+    Closure,
+    Event,
+    EventPartner,
+    OccurrenceChange,
+    Partner,
+    Permanence,
+    Place,
+    Sector,
+)
 
 bp = Blueprint("feeds", __name__, url_prefix="/portail/calendrier")
 
@@ -35,7 +46,7 @@ MAX_AGE = 15 * 60  # HTTP cache lifetime of an answer, in seconds
 CACHE_TTL = 15 * 60
 CACHE_SCOPES = 256
 STAMP_SECONDS = 2  # a checked stamp is trusted this long (config: FEEDS_STAMP_SECONDS)
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -66,28 +77,38 @@ def kind_events(kind):
     if kind not in EVENT_KINDS:
         abort(404)
     label = EVENT_KINDS[kind]
-    return serve(Scope(("kind", kind), f"Relais — {label}", f"evenements-{kind}.ics", events=(Event.kind == kind,)))
+    return serve(
+        Scope(("kind", kind), f"Relais — {label}", f"evenements-{kind}.ics", events=(Event.kind == kind,))
+    )
 
 
 @bp.get("/secteur/<slug>.ics")
 def sector_feed(slug):
     sector = Sector.get_or_none(Sector.slug == slug) or abort(404)
-    return serve(Scope(
-        ("sector", sector.id, sector.slug, sector.name), f"Relais — {sector.name}", f"secteur-{sector.slug}.ics",
-        events=(Event.sector == sector,), permanences=(Permanence.sector == sector,),
-    ))
+    return serve(
+        Scope(
+            ("sector", sector.id, sector.slug, sector.name),
+            f"Relais — {sector.name}",
+            f"secteur-{sector.slug}.ics",
+            events=(Event.sector == sector,),
+            permanences=(Permanence.sector == sector,),
+        )
+    )
 
 
 @bp.get("/partenaire/<slug>.ics")
 def partner_feed(slug):
     partner = Partner.published().where(Partner.slug == slug).get_or_none() or abort(404)
     takes_part = EventPartner.select(EventPartner.event).where(EventPartner.partner == partner)
-    return serve(Scope(
-        ("partner", partner.id, partner.slug, partner.name), f"Relais — {partner.name}",
-        f"partenaire-{partner.slug}.ics",
-        events=((Event.organiser == partner) | Event.id.in_(takes_part),),
-        permanences=(Permanence.partner == partner,),
-    ))
+    return serve(
+        Scope(
+            ("partner", partner.id, partner.slug, partner.name),
+            f"Relais — {partner.name}",
+            f"partenaire-{partner.slug}.ics",
+            events=((Event.organiser == partner) | Event.id.in_(takes_part),),
+            permanences=(Permanence.partner == partner,),
+        )
+    )
 
 
 @bp.get("/permanences.ics")
@@ -102,8 +123,14 @@ def one_event(event_id):
 
 
 def single_event_scope(event):
-    return Scope(("event", event.id), f"Relais — {event.title}", f"evenement-{event.id}.ics",
-                 events=(Event.id == event.id,), window=False, single=True)
+    return Scope(
+        ("event", event.id),
+        f"Relais — {event.title}",
+        f"evenement-{event.id}.ics",
+        events=(Event.id == event.id,),
+        window=False,
+        single=True,
+    )
 
 
 def event_ics(event):
@@ -178,9 +205,16 @@ def permanences_stamp(scope):
         return ()
     visible = Case(None, [(visible_permanence(), Permanence.id)], None)
     query = (
-        Permanence.select(fn.MAX(Permanence.updated_at), fn.MAX(Partner.updated_at),
-                          fn.COUNT(fn.DISTINCT(visible)), fn.COUNT(Closure.id), fn.MAX(Closure.id))
-        .join(Partner, JOIN.LEFT_OUTER).switch(Permanence).join(Closure, JOIN.LEFT_OUTER)
+        Permanence.select(
+            fn.MAX(Permanence.updated_at),
+            fn.MAX(Partner.updated_at),
+            fn.COUNT(fn.DISTINCT(visible)),
+            fn.COUNT(Closure.id),
+            fn.MAX(Closure.id),
+        )
+        .join(Partner, JOIN.LEFT_OUTER)
+        .switch(Permanence)
+        .join(Closure, JOIN.LEFT_OUTER)
     )
     return narrowed(query, scope.permanences).tuples().get()
 
@@ -251,8 +285,10 @@ def visible_permanence():
 
 def scope_events(scope, cutoff):
     query = (
-        Event.select(Event, Place).join(Place, JOIN.LEFT_OUTER)
-        .where(Event.ends_at >= cutoff).order_by(Event.starts_at, Event.id)
+        Event.select(Event, Place)
+        .join(Place, JOIN.LEFT_OUTER)
+        .where(Event.ends_at >= cutoff)
+        .order_by(Event.starts_at, Event.id)
     )
     return narrowed(query, scope.events)
 
@@ -260,13 +296,23 @@ def scope_events(scope, cutoff):
 def scope_permanences(scope):
     query = (
         Permanence.select(Permanence, Place, Sector, Partner)
-        .join(Place).switch(Permanence).join(Sector).switch(Permanence).join(Partner, JOIN.LEFT_OUTER)
-        .where(visible_permanence()).order_by(Permanence.id)
+        .join(Place)
+        .switch(Permanence)
+        .join(Sector)
+        .switch(Permanence)
+        .join(Partner, JOIN.LEFT_OUTER)
+        .where(visible_permanence())
+        .order_by(Permanence.id)
     )
     # Closures and changed occurrences in two more queries, not two per permanence.
-    changes = (OccurrenceChange.select(OccurrenceChange, Place).join(Place, JOIN.LEFT_OUTER)
-               .order_by(OccurrenceChange.day))
-    return prefetch(narrowed(query, scope.permanences), Closure.select().order_by(Closure.start_date), changes)
+    changes = (
+        OccurrenceChange.select(OccurrenceChange, Place)
+        .join(Place, JOIN.LEFT_OUTER)
+        .order_by(OccurrenceChange.day)
+    )
+    return prefetch(
+        narrowed(query, scope.permanences), Closure.select().order_by(Closure.start_date), changes
+    )
 
 
 def exdate_horizon(today=None):
@@ -367,15 +413,22 @@ def event_component(event, host):
     vevent = VEvent()
     cancelled = event.status == "cancelled"
     common(
-        vevent, f"event-{event.id}@{host}", event.updated_at, event.sequence,
+        vevent,
+        f"event-{event.id}@{host}",
+        event.updated_at,
+        event.sequence,
         ("ANNULÉ — " if cancelled else "") + event.title,
         paragraphs(
             "Cet événement est annulé." if cancelled else "",
             event.description,
             "Réservé aux partenaires du réseau." if event.audience == "partenaires" else "",
-            f"Accessibilité : {event.place.accessibility}" if event.place and event.place.accessibility else "",
+            f"Accessibilité : {event.place.accessibility}"
+            if event.place and event.place.accessibility
+            else "",
         ),
-        event.place, urls.public_url("event", event), EVENT_KINDS[event.kind],
+        event.place,
+        urls.public_url("event", event),
+        EVENT_KINDS[event.kind],
     )
     if event.all_day:  # VALUE=DATE, and DTEND is the day after the last one
         vevent.add("dtstart", schedule.local(event.starts_at).date())
@@ -401,10 +454,15 @@ def permanence_components(permanence, host, horizon):
     updated_at = max(permanence.updated_at, partner.updated_at) if partner else permanence.updated_at
     summary = permanence.title + (f" — {partner.name}" if partner else "")
     common(
-        vevent, f"permanence-{permanence.id}@{host}", updated_at, permanence.sequence,
-        summary, permanence_description(permanence),
+        vevent,
+        f"permanence-{permanence.id}@{host}",
+        updated_at,
+        permanence.sequence,
+        summary,
+        permanence_description(permanence),
         permanence.place,
-        urls.public_url("permanences", permanence.sector), "Permanence",
+        urls.public_url("permanences", permanence.sector),
+        "Permanence",
     )
     vevent.add("dtstart", paris_at(first.date(), permanence.opens_at))
     vevent.add("dtend", paris_at(first.date(), permanence.closes_at))
@@ -414,8 +472,9 @@ def permanence_components(permanence, host, horizon):
     if closed:
         vevent.add("exdate", [paris_at(day, permanence.opens_at) for day in closed])
     changed = schedule.changed_days(permanence, first.date(), last)  # a closed day stays closed
-    return [vevent] + [changed_component(permanence, change, host, updated_at, summary)
-                       for change in changed.values()]
+    return [vevent] + [
+        changed_component(permanence, change, host, updated_at, summary) for change in changed.values()
+    ]
 
 
 def changed_component(permanence, change, host, updated_at, summary):
@@ -426,10 +485,19 @@ def changed_component(permanence, change, host, updated_at, summary):
     where = f" à {place.name}" if change.place_id and change.place_id != permanence.place_id else ""
     hours = f"{schedule.hour(change.opens_at)}–{schedule.hour(change.closes_at)}"
     common(
-        vevent, f"permanence-{permanence.id}@{host}", updated_at, permanence.sequence, summary,
-        paragraphs(f"Exceptionnellement ce jour-là : {hours}{where}.", change.note,
-                   permanence_description(permanence)),
-        place, urls.public_url("permanences", permanence.sector), "Permanence",
+        vevent,
+        f"permanence-{permanence.id}@{host}",
+        updated_at,
+        permanence.sequence,
+        summary,
+        paragraphs(
+            f"Exceptionnellement ce jour-là : {hours}{where}.",
+            change.note,
+            permanence_description(permanence),
+        ),
+        place,
+        urls.public_url("permanences", permanence.sector),
+        "Permanence",
     )
     vevent.add("recurrence-id", paris_at(change.day, permanence.opens_at))
     vevent.add("dtstart", paris_at(change.day, change.opens_at))
@@ -450,7 +518,7 @@ def recurrence(permanence):
         rule = {"freq": "WEEKLY", "interval": permanence.every_n_weeks, "byday": days, "wkst": "MO"}
     if permanence.valid_to:
         # With a TZID on DTSTART, UNTIL must be in UTC (RFC 5545, 3.3.10).
-        rule["until"] = paris_at(permanence.valid_to, permanence.opens_at).astimezone(timezone.utc)
+        rule["until"] = paris_at(permanence.valid_to, permanence.opens_at).astimezone(UTC)
     return rule
 
 
@@ -487,8 +555,14 @@ def index():
     sectors = Sector.select().order_by(Sector.position, Sector.name)
     partners = Partner.published().order_by(Partner.name)
     groups = [
-        ("Tout l'agenda", [feed("Tous les événements", "all"), feed("Toutes les permanences", "permanences")]),
-        ("Par quartier : événements et permanences", [feed(sector.name, "sector", sector) for sector in sectors]),
+        (
+            "Tout l'agenda",
+            [feed("Tous les événements", "all"), feed("Toutes les permanences", "permanences")],
+        ),
+        (
+            "Par quartier : événements et permanences",
+            [feed(sector.name, "sector", sector) for sector in sectors],
+        ),
         ("Par type d'événement", [feed(label, "kind", kind) for kind, label in EVENT_KINDS.items()]),
     ]
     partner_feeds = [feed(partner.name, "partner", partner) for partner in partners]

@@ -1,5 +1,6 @@
 """Flask-WTF forms. Every message a user reads is French."""
-from datetime import datetime, time, timezone
+
+from datetime import UTC, datetime, time
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,7 +21,15 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .datainclusion import clean_email, clean_phone, clean_postcode, clean_siret, clean_website
-from .models import AUDIENCES, EVENT_KINDS, PARTNER_STATUSES, PARTNER_TYPES, RECURRENCES, SHARE_LEVELS, WEEKDAYS
+from .models import (
+    AUDIENCES,
+    EVENT_KINDS,
+    PARTNER_STATUSES,
+    PARTNER_TYPES,
+    RECURRENCES,
+    SHARE_LEVELS,
+    WEEKDAYS,
+)
 from .schedule import PARIS, occurrences
 
 REQUIRED = "Ce champ est obligatoire."
@@ -31,7 +40,10 @@ class LoginForm(FlaskForm):
         "Adresse e-mail",
         validators=[
             DataRequired(REQUIRED),
-            Email("Cette adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr).", check_deliverability=False),
+            Email(
+                "Cette adresse e-mail n'est pas valide (exemple : prenom.nom@exemple.fr).",
+                check_deliverability=False,
+            ),
             Length(max=254, message="Cette adresse est trop longue."),
         ],
         render_kw={"autocomplete": "username"},
@@ -120,12 +132,20 @@ class PartnerForm(FlaskForm):
     site_web = text("Site internet (facultatif)", 300, validators=[cleaned(clean_website)])
     presentation_resume = TextAreaField(
         "Présentation courte (280 caractères au maximum)",
-        validators=[DataRequired(REQUIRED), Length(max=280, message="280 caractères au maximum.")], filters=[strip])
+        validators=[DataRequired(REQUIRED), Length(max=280, message="280 caractères au maximum.")],
+        filters=[strip],
+    )
     presentation_detail = TextAreaField(
-        "Présentation détaillée (facultatif)", validators=[Optional(), Length(max=5000, message="5 000 caractères au maximum.")],
-        filters=[strip])
-    thematiques = CheckboxesField("Thématiques", validators=[DataRequired("Choisissez au moins une thématique.")])
-    secteurs = CheckboxesField("Quartiers où vous intervenez", validators=[DataRequired("Choisissez au moins un quartier.")])
+        "Présentation détaillée (facultatif)",
+        validators=[Optional(), Length(max=5000, message="5 000 caractères au maximum.")],
+        filters=[strip],
+    )
+    thematiques = CheckboxesField(
+        "Thématiques", validators=[DataRequired("Choisissez au moins une thématique.")]
+    )
+    secteurs = CheckboxesField(
+        "Quartiers où vous intervenez", validators=[DataRequired("Choisissez au moins un quartier.")]
+    )
 
     def set_choices(self, themes, sectors):
         self.thematiques.choices = [SelectChoice(theme.slug, theme.label) for theme in themes]
@@ -136,9 +156,14 @@ class PartnerForm(FlaskForm):
 class ContactFields:
     contact_nom = text("Nom de la personne à contacter", 160, required=True)
     contact_courriel = EmailField(
-        "Son e-mail", filters=[strip],
-        validators=[DataRequired(REQUIRED), Length(max=254, message="254 caractères au maximum."),
-                    cleaned(clean_email)])
+        "Son e-mail",
+        filters=[strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message="254 caractères au maximum."),
+            cleaned(clean_email),
+        ],
+    )
     contact_telephone = text("Son téléphone (facultatif)", 25, validators=[cleaned(clean_phone)])
 
 
@@ -146,35 +171,53 @@ class RegistrationForm(ContactFields, PartnerForm):
     consentement = BooleanField(
         "J'accepte que les informations de la structure (tout sauf la personne à contacter) "
         "soient publiées dans l'annuaire public du réseau.",
-        validators=[DataRequired("Cochez cette case pour que la structure puisse paraître dans l'annuaire.")])
+        validators=[DataRequired("Cochez cette case pour que la structure puisse paraître dans l'annuaire.")],
+    )
     # Anti-abuse without tracking: a field people never fill, and the time
     # the form was shown (signed) to refuse robots that post in a blink.
-    site_internet_bis = StringField("Ne remplissez pas ce champ", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    site_internet_bis = StringField(
+        "Ne remplissez pas ce champ", render_kw={"autocomplete": "off", "tabindex": "-1"}
+    )
     debut = HiddenField()
 
 
 class SelfServiceForm(ContactFields, PartnerForm):
     referral_notes = TextAreaField(
         "Comment nous orienter quelqu'un (démarches, documents à apporter, délais…)",
-        validators=[Optional(), Length(max=3000, message="3 000 caractères au maximum.")], filters=[strip])
-    share_contact_name = ChoiceField("Qui peut voir le nom de la personne à contacter ?", choices=lambda: options(SHARE_LEVELS))
+        validators=[Optional(), Length(max=3000, message="3 000 caractères au maximum.")],
+        filters=[strip],
+    )
+    share_contact_name = ChoiceField(
+        "Qui peut voir le nom de la personne à contacter ?", choices=lambda: options(SHARE_LEVELS)
+    )
     share_contact_phone = ChoiceField("Qui peut voir son téléphone ?", choices=lambda: options(SHARE_LEVELS))
     share_contact_email = ChoiceField("Qui peut voir son e-mail ?", choices=lambda: options(SHARE_LEVELS))
-    share_referral_notes = ChoiceField("Qui peut voir vos consignes d'orientation ?", choices=lambda: options(SHARE_LEVELS))
+    share_referral_notes = ChoiceField(
+        "Qui peut voir vos consignes d'orientation ?", choices=lambda: options(SHARE_LEVELS)
+    )
 
 
 class LinkRequestForm(FlaskForm):
     courriel = EmailField(
-        "E-mail de la personne à contacter de votre structure", filters=[strip],
-        validators=[DataRequired(REQUIRED), Length(max=254, message="254 caractères au maximum."),
-                    Email("Cette adresse e-mail n'est pas valide.", check_deliverability=False)])
+        "E-mail de la personne à contacter de votre structure",
+        filters=[strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message="254 caractères au maximum."),
+            Email("Cette adresse e-mail n'est pas valide.", check_deliverability=False),
+        ],
+    )
 
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(
-        "Motif (il sera envoyé à la structure)", filters=[strip],
-        validators=[DataRequired("Indiquez le motif : la structure le recevra par e-mail."),
-                    Length(max=2000, message="2 000 caractères au maximum.")])
+        "Motif (il sera envoyé à la structure)",
+        filters=[strip],
+        validators=[
+            DataRequired("Indiquez le motif : la structure le recevra par e-mail."),
+            Length(max=2000, message="2 000 caractères au maximum."),
+        ],
+    )
 
 
 # -- meetings -------------------------------------------------------------------
@@ -184,13 +227,24 @@ class MeetingRegistrationForm(FlaskForm):
     organisation = text("Votre structure ou association", 200, required=True)
     nom = text("Votre nom", 160, required=True)
     courriel = EmailField(
-        "Votre e-mail (pour la confirmation et le lien d'annulation)", filters=[strip],
-        validators=[DataRequired(REQUIRED), Length(max=254, message="254 caractères au maximum."),
-                    cleaned(clean_email)])
-    places = NumberField("Nombre de places", default=1,
-                          validators=[InputRequired("Indiquez le nombre de places (un nombre entier).")])
-    message = TextAreaField("Message pour l'équipe (facultatif)", filters=[strip],
-                            validators=[Optional(), Length(max=1000, message="1 000 caractères au maximum.")])
+        "Votre e-mail (pour la confirmation et le lien d'annulation)",
+        filters=[strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message="254 caractères au maximum."),
+            cleaned(clean_email),
+        ],
+    )
+    places = NumberField(
+        "Nombre de places",
+        default=1,
+        validators=[InputRequired("Indiquez le nombre de places (un nombre entier).")],
+    )
+    message = TextAreaField(
+        "Message pour l'équipe (facultatif)",
+        filters=[strip],
+        validators=[Optional(), Length(max=1000, message="1 000 caractères au maximum.")],
+    )
 
     def __init__(self, *args, max_seats=5, **kwargs):
         super().__init__(*args, **kwargs)
@@ -199,7 +253,9 @@ class MeetingRegistrationForm(FlaskForm):
 
     def validate_places(self, field):
         if field.data is None or not 1 <= field.data <= self.max_seats:
-            raise ValidationError(f"Choisissez entre 1 et {self.max_seats} place{'s' if self.max_seats > 1 else ''}.")
+            raise ValidationError(
+                f"Choisissez entre 1 et {self.max_seats} place{'s' if self.max_seats > 1 else ''}."
+            )
 
 
 # -- staff administration (portal/admin.py) ---------------------------------------
@@ -212,13 +268,21 @@ MONTH_WEEKS = {"": "—", "1": "1er", "2": "2e", "3": "3e", "4": "4e", "-1": "de
 
 def date_field(label, required=True):
     # Browsers send 2026-09-15; someone typing by hand writes 15/09/2026.
-    return DateField(label, format=["%Y-%m-%d", "%d/%m/%Y"], invalid_value_message=INVALID_DATE,
-                     validators=[InputRequired(REQUIRED) if required else Optional()])
+    return DateField(
+        label,
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        invalid_value_message=INVALID_DATE,
+        validators=[InputRequired(REQUIRED) if required else Optional()],
+    )
 
 
 def time_field(label):
-    return TimeField(label, format=["%H:%M", "%H:%M:%S", "%Hh%M"], invalid_value_message=INVALID_TIME,
-                     validators=[InputRequired(REQUIRED)])
+    return TimeField(
+        label,
+        format=["%H:%M", "%H:%M:%S", "%Hh%M"],
+        invalid_value_message=INVALID_TIME,
+        validators=[InputRequired(REQUIRED)],
+    )
 
 
 def every_n_weeks_options():
@@ -230,8 +294,9 @@ class StaffPartnerForm(PartnerForm):
     """A partner as the team enters it: the public fields, the status, and a
     contact person that is optional (the team may not know one yet)."""
 
-    secteurs = CheckboxesField("Quartiers où la structure intervient",
-                               validators=[DataRequired("Choisissez au moins un quartier.")])
+    secteurs = CheckboxesField(
+        "Quartiers où la structure intervient", validators=[DataRequired("Choisissez au moins un quartier.")]
+    )
     statut = ChoiceField("État dans l'annuaire", choices=lambda: options(PARTNER_STATUSES))
     contact_nom = text("Nom de la personne à contacter (facultatif)", 160)
     contact_courriel = text("Son e-mail (facultatif)", 254, validators=[cleaned(clean_email)])
@@ -246,8 +311,10 @@ class PlaceFields:
     lieu_code_postal = text("Code postal (facultatif)", 5, validators=[cleaned(clean_postcode)])
     lieu_commune = text("Commune (facultatif)", 120)
     lieu_accessibilite = TextAreaField(
-        "Accessibilité (facultatif)", filters=[strip],
-        validators=[Optional(), Length(max=1000, message="1 000 caractères au maximum.")])
+        "Accessibilité (facultatif)",
+        filters=[strip],
+        validators=[Optional(), Length(max=1000, message="1 000 caractères au maximum.")],
+    )
 
 
 class PlaceForm(PlaceFields, FlaskForm):
@@ -256,7 +323,8 @@ class PlaceForm(PlaceFields, FlaskForm):
 
     def set_choices(self, sectors):
         self.lieu_secteur.choices = [SelectChoice("", "Aucun en particulier")] + [
-            SelectChoice(str(sector.id), sector.name) for sector in sectors]
+            SelectChoice(str(sector.id), sector.name) for sector in sectors
+        ]
         return self
 
 
@@ -265,27 +333,42 @@ class PermanenceForm(PlaceFields, FlaskForm):
     partenaire = ChoiceField("Qui tient la permanence ?")
     secteur = ChoiceField("Quartier", validators=[DataRequired("Choisissez le quartier.")])
     lieu = ChoiceField("Lieu")
-    jours = CheckboxesField("Jours", choices=lambda: [SelectChoice(code, day.capitalize()) for code, day in WEEKDAYS.items()],
-                            validators=[DataRequired("Cochez au moins un jour.")])
+    jours = CheckboxesField(
+        "Jours",
+        choices=lambda: [SelectChoice(code, day.capitalize()) for code, day in WEEKDAYS.items()],
+        validators=[DataRequired("Cochez au moins un jour.")],
+    )
     heure_debut = time_field("Heure de début")
     heure_fin = time_field("Heure de fin")
     recurrence = ChoiceField("Fréquence", choices=lambda: options(RECURRENCES))
-    toutes_les_n_semaines = ChoiceField("Si toutes les semaines : à quel rythme ?", choices=every_n_weeks_options)
-    semaine_du_mois = ChoiceField("Si le n-ième jour du mois : quelle semaine ?", choices=lambda: options(MONTH_WEEKS))
+    toutes_les_n_semaines = ChoiceField(
+        "Si toutes les semaines : à quel rythme ?", choices=every_n_weeks_options
+    )
+    semaine_du_mois = ChoiceField(
+        "Si le n-ième jour du mois : quelle semaine ?", choices=lambda: options(MONTH_WEEKS)
+    )
     debut_validite = date_field("À partir du")
     fin_validite = date_field("Jusqu'au (facultatif)", required=False)
-    notes = TextAreaField("Informations pour les habitants (facultatif)", filters=[strip],
-                          validators=[Optional(), Length(max=1000, message="1 000 caractères au maximum.")])
+    notes = TextAreaField(
+        "Informations pour les habitants (facultatif)",
+        filters=[strip],
+        validators=[Optional(), Length(max=1000, message="1 000 caractères au maximum.")],
+    )
 
     def set_choices(self, partners, sectors, places):
         self.partenaire.choices = [SelectChoice("", "L'équipe de médiation")] + [
-            SelectChoice(str(p.id), p.name if p.status == "published" else f"{p.name} ({PARTNER_STATUSES[p.status]})")
-            for p in partners]
+            SelectChoice(
+                str(p.id), p.name if p.status == "published" else f"{p.name} ({PARTNER_STATUSES[p.status]})"
+            )
+            for p in partners
+        ]
         self.secteur.choices = [SelectChoice("", "Choisissez un quartier")] + [
-            SelectChoice(str(sector.id), sector.name) for sector in sectors]
+            SelectChoice(str(sector.id), sector.name) for sector in sectors
+        ]
         self.lieu.choices = [SelectChoice("", "Un nouveau lieu, décrit plus bas")] + [
             SelectChoice(str(place.id), ", ".join(filter(None, [place.name, place.address, place.commune])))
-            for place in places]
+            for place in places
+        ]
         return self
 
     def validate(self, extra_validators=None):
@@ -311,7 +394,10 @@ class PermanenceForm(PlaceFields, FlaskForm):
         if not self.lieu.data and not self.lieu_nom.data:
             yield self.lieu, "Choisissez un lieu dans la liste, ou donnez le nom d'un nouveau lieu plus bas."
         if self.lieu.data and self.lieu_nom.data:
-            yield self.lieu_nom, "Vous avez choisi un lieu dans la liste : videz ce champ, ou choisissez « Un nouveau lieu »."
+            yield (
+                self.lieu_nom,
+                "Vous avez choisi un lieu dans la liste : videz ce champ, ou choisissez « Un nouveau lieu ».",
+            )
 
 
 class ClosureForm(FlaskForm):
@@ -337,7 +423,8 @@ class OccurrenceChangeForm(FlaskForm):
         self.permanence = permanence
         self.exception_lieu.choices = [SelectChoice("", "Le lieu habituel")] + [
             SelectChoice(str(place.id), ", ".join(filter(None, [place.name, place.address, place.commune])))
-            for place in places]
+            for place in places
+        ]
         return self
 
     def validate_exception_jour(self, field):
@@ -358,10 +445,15 @@ class OccurrenceChangeForm(FlaskForm):
 class SectorForm(FlaskForm):
     nom = text("Nom du quartier", 120, required=True)
     communes_quartiers = TextAreaField(
-        "Communes et quartiers couverts (facultatif)", filters=[strip],
-        validators=[Optional(), Length(max=1000, message="1 000 caractères au maximum.")])
-    ordre = NumberField("Ordre d'affichage (le plus petit en premier)", default=0,
-                        validators=[InputRequired("Indiquez un nombre entier, en chiffres.")])
+        "Communes et quartiers couverts (facultatif)",
+        filters=[strip],
+        validators=[Optional(), Length(max=1000, message="1 000 caractères au maximum.")],
+    )
+    ordre = NumberField(
+        "Ordre d'affichage (le plus petit en premier)",
+        default=0,
+        validators=[InputRequired("Indiquez un nombre entier, en chiffres.")],
+    )
 
     def validate_ordre(self, field):
         if field.data is not None and not -1000 <= field.data <= 1000:
@@ -376,13 +468,17 @@ ALL_DAY_END = time(23, 59)  # an all-day event lasts until the end of its last d
 
 
 def optional_time_field(label):
-    return TimeField(label, format=["%H:%M", "%H:%M:%S", "%Hh%M"], invalid_value_message=INVALID_TIME,
-                     validators=[Optional()])
+    return TimeField(
+        label,
+        format=["%H:%M", "%H:%M:%S", "%Hh%M"],
+        invalid_value_message=INVALID_TIME,
+        validators=[Optional()],
+    )
 
 
 def paris_moment(day, at):
     """A Paris wall-clock date and time as an aware UTC datetime (the storage rule)."""
-    return datetime.combine(day, at, tzinfo=PARIS).astimezone(timezone.utc)
+    return datetime.combine(day, at, tzinfo=PARIS).astimezone(UTC)
 
 
 def exists_in_paris(day, at):
@@ -395,19 +491,28 @@ class EventForm(FlaskForm):
     type_evenement = ChoiceField("Type d'événement", choices=lambda: options(EVENT_KINDS))
     titre = text("Titre", 200, required=True)
     theme = ChoiceField("Thème de la rencontre (facultatif)")
-    description = TextAreaField("Description (facultatif)", filters=[strip],
-                                validators=[Optional(), Length(max=5000, message="5 000 caractères au maximum.")])
+    description = TextAreaField(
+        "Description (facultatif)",
+        filters=[strip],
+        validators=[Optional(), Length(max=5000, message="5 000 caractères au maximum.")],
+    )
     lieu = ChoiceField("Lieu")
     secteur = ChoiceField("Quartier")
     date_debut = date_field("Date")
     heure_debut = optional_time_field("Heure de début")
-    date_fin = date_field("Dernier jour (facultatif : vide si l'événement tient en une journée)", required=False)
+    date_fin = date_field(
+        "Dernier jour (facultatif : vide si l'événement tient en une journée)", required=False
+    )
     heure_fin = optional_time_field("Heure de fin")
     journee_entiere = BooleanField("Toute la journée (sans horaire)")
-    capacite = NumberField("Nombre de places (facultatif : vide si les places ne sont pas limitées)",
-                           validators=[Optional()])
-    places_max = NumberField("Places au maximum par inscription", default=5,
-                             validators=[InputRequired("Indiquez un nombre entier, en chiffres.")])
+    capacite = NumberField(
+        "Nombre de places (facultatif : vide si les places ne sont pas limitées)", validators=[Optional()]
+    )
+    places_max = NumberField(
+        "Places au maximum par inscription",
+        default=5,
+        validators=[InputRequired("Indiquez un nombre entier, en chiffres.")],
+    )
     inscriptions_ouverture_date = date_field("Ouverture des inscriptions : date", required=False)
     inscriptions_ouverture_heure = optional_time_field("Ouverture des inscriptions : heure (facultatif)")
     inscriptions_cloture_date = date_field("Clôture des inscriptions : date", required=False)
@@ -416,17 +521,22 @@ class EventForm(FlaskForm):
 
     def set_choices(self, topics, places, sectors):
         self.theme.choices = [SelectChoice("", "Aucun thème")] + [
-            SelectChoice(str(topic.id), topic.title) for topic in topics]
+            SelectChoice(str(topic.id), topic.title) for topic in topics
+        ]
         self.lieu.choices = [SelectChoice("", "Lieu à préciser")] + [
             SelectChoice(str(place.id), ", ".join(filter(None, [place.name, place.address, place.commune])))
-            for place in places]
+            for place in places
+        ]
         self.secteur.choices = [SelectChoice("", "Celui du lieu, ou aucun")] + [
-            SelectChoice(str(sector.id), sector.name) for sector in sectors]
+            SelectChoice(str(sector.id), sector.name) for sector in sectors
+        ]
         return self
 
     def validate_capacite(self, field):
         if field.data is not None and not 0 <= field.data <= 100_000:
-            raise ValidationError("Indiquez un nombre de places positif (0 ferme les inscriptions confirmées).")
+            raise ValidationError(
+                "Indiquez un nombre de places positif (0 ferme les inscriptions confirmées)."
+            )
 
     def validate_places_max(self, field):
         if field.data is not None and not 1 <= field.data <= 100:
@@ -447,10 +557,16 @@ class EventForm(FlaskForm):
             return
         starts_at, ends_at = self.moments()
         if ends_at < starts_at or (ends_at == starts_at and not self.journee_entiere.data):
-            yield (self.date_fin if self.date_fin.data else self.heure_fin), "La fin doit être après le début."
+            yield (
+                (self.date_fin if self.date_fin.data else self.heure_fin),
+                "La fin doit être après le début.",
+            )
         opens_at, closes_at = self.registration_window()
         if opens_at and closes_at and closes_at <= opens_at:
-            yield self.inscriptions_cloture_date, "La clôture des inscriptions doit être après leur ouverture."
+            yield (
+                self.inscriptions_cloture_date,
+                "La clôture des inscriptions doit être après leur ouverture.",
+            )
 
     def incomplete_times(self):
         """Hours missing, given without their date, or skipped by the clock change."""
@@ -458,8 +574,10 @@ class EventForm(FlaskForm):
             for field in (self.heure_debut, self.heure_fin):
                 if field.data is None:
                     yield field, "Indiquez l'heure, ou cochez « Toute la journée »."
-        pairs = [(self.inscriptions_ouverture_date, self.inscriptions_ouverture_heure),
-                 (self.inscriptions_cloture_date, self.inscriptions_cloture_heure)]
+        pairs = [
+            (self.inscriptions_ouverture_date, self.inscriptions_ouverture_heure),
+            (self.inscriptions_cloture_date, self.inscriptions_cloture_heure),
+        ]
         if not self.journee_entiere.data:  # an all-day event ignores the hours left in the form
             pairs += [(self.date_debut, self.heure_debut), (self.date_fin, self.heure_fin)]
         for day, at in pairs:
@@ -468,7 +586,10 @@ class EventForm(FlaskForm):
             if day.data is None and day is not self.date_fin:  # no last day = the same day
                 yield day, "Indiquez aussi la date."
             elif not exists_in_paris(day.data or self.date_debut.data, at.data):
-                yield at, "Cette heure n'existe pas ce jour-là (passage à l'heure d'été) : choisissez-en une autre."
+                yield (
+                    at,
+                    "Cette heure n'existe pas ce jour-là (passage à l'heure d'été) : choisissez-en une autre.",
+                )
 
     def moments(self):
         """(starts_at, ends_at) in aware UTC, from what was typed in Paris time."""
@@ -481,8 +602,10 @@ class EventForm(FlaskForm):
         """(opens_at, closes_at) in aware UTC, None when not given; without an
         hour, registration opens at midnight and closes at the end of the day."""
         opens, closes = self.inscriptions_ouverture_date.data, self.inscriptions_cloture_date.data
-        return (paris_moment(opens, self.inscriptions_ouverture_heure.data or time(0)) if opens else None,
-                paris_moment(closes, self.inscriptions_cloture_heure.data or ALL_DAY_END) if closes else None)
+        return (
+            paris_moment(opens, self.inscriptions_ouverture_heure.data or time(0)) if opens else None,
+            paris_moment(closes, self.inscriptions_cloture_heure.data or ALL_DAY_END) if closes else None,
+        )
 
 
 class ParticipationForm(FlaskForm):
@@ -491,7 +614,8 @@ class ParticipationForm(FlaskForm):
 
     def set_choices(self, partners):
         self.partenaire.choices = [SelectChoice("", "Choisissez un partenaire publié")] + [
-            SelectChoice(str(partner.id), partner.name) for partner in partners]
+            SelectChoice(str(partner.id), partner.name) for partner in partners
+        ]
         return self
 
 
@@ -504,14 +628,18 @@ class JobOfferForm(FlaskForm):
 class TopicProposalForm(FlaskForm):
     titre = text("Le thème, en quelques mots", 160, required=True)
     description = TextAreaField(
-        "Pourquoi ce thème ? Quelles questions voudriez-vous aborder, avec qui ?", filters=[strip],
-        validators=[DataRequired(REQUIRED), Length(max=2000, message="2 000 caractères au maximum.")])
+        "Pourquoi ce thème ? Quelles questions voudriez-vous aborder, avec qui ?",
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Length(max=2000, message="2 000 caractères au maximum.")],
+    )
 
 
 class TopicDeclineForm(FlaskForm):
     motif = TextAreaField(
-        "Motif (facultatif, visible de l'équipe seulement)", filters=[strip],
-        validators=[Optional(), Length(max=2000, message="2 000 caractères au maximum.")])
+        "Motif (facultatif, visible de l'équipe seulement)",
+        filters=[strip],
+        validators=[Optional(), Length(max=2000, message="2 000 caractères au maximum.")],
+    )
 
 
 class TopicMergeForm(FlaskForm):
@@ -519,5 +647,6 @@ class TopicMergeForm(FlaskForm):
 
     def set_choices(self, topics):
         self.cible.choices = [SelectChoice("", "Choisissez un thème retenu")] + [
-            SelectChoice(str(topic.id), topic.title) for topic in topics]
+            SelectChoice(str(topic.id), topic.title) for topic in topics
+        ]
         return self

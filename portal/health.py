@@ -1,4 +1,5 @@
 """Health check for load balancers and monitoring."""
+
 from flask import Blueprint, jsonify
 
 from .db import db

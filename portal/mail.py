@@ -13,6 +13,7 @@ it, so two senders (workers, cron, the thread) cannot both send it, and
 one window left is a crash between that acceptance and that commit: the row is
 then sent again once its lease has expired.
 """
+
 import base64
 import json
 import mimetypes
@@ -36,7 +37,13 @@ from .models import Outbox
 TIMEOUT = 10  # seconds for each SMTP operation
 LEASE = timedelta(minutes=5)  # how long a claimed row is left alone by other senders
 # Delay before the next try, after the 1st, 2nd… failed one; then LAST_DELAY.
-BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6)]
+BACKOFF = [
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+]
 LAST_DELAY = timedelta(hours=24)
 MAX_ATTEMPTS = 10  # about four days of tries; then the row stays, marked as abandoned
 TEST_SUBJECT = "Message de test du portail Relais"
@@ -87,7 +94,9 @@ def clean_address(address):
 def stored_attachment(attachment):
     """The JSON form of an attachment; bytes are stored in base64."""
     filename = one_line(attachment["filename"])
-    mimetype = one_line(attachment.get("mimetype") or mimetypes.guess_type(filename)[0] or "application/octet-stream")
+    mimetype = one_line(
+        attachment.get("mimetype") or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    )
     content = attachment["content"]
     if isinstance(content, bytes):
         encoded = base64.b64encode(content).decode()
@@ -162,8 +171,11 @@ def record_failure(row, error, now):
     reason = describe(error)
     if row.attempts >= MAX_ATTEMPTS:
         reason = f"Abandonné après {row.attempts} essais. {reason}"
-    (Outbox.update(last_error=reason[:1000], next_attempt_at=now + retry_delay(row.attempts))
-     .where(Outbox.id == row.id).execute())
+    (
+        Outbox.update(last_error=reason[:1000], next_attempt_at=now + retry_delay(row.attempts))
+        .where(Outbox.id == row.id)
+        .execute()
+    )
     current_app.logger.warning(
         "E-mail %s pour %s non envoyé (essai %s) : %s", row.id, row.to_addr, row.attempts, reason
     )
@@ -185,8 +197,10 @@ def describe(error):
     if isinstance(error, smtplib.SMTPResponseException):
         answer = f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"
         if isinstance(error, smtplib.SMTPAuthenticationError):
-            return ("Identifiant ou mot de passe refusé par le serveur d'envoi "
-                    "(PORTAL_MAIL_USERNAME, PORTAL_MAIL_PASSWORD).")
+            return (
+                "Identifiant ou mot de passe refusé par le serveur d'envoi "
+                "(PORTAL_MAIL_USERNAME, PORTAL_MAIL_PASSWORD)."
+            )
         if isinstance(error, smtplib.SMTPSenderRefused):
             return f"Expéditeur refusé par le serveur d'envoi (PORTAL_MAIL_SENDER) : {answer}."
         return f"Message refusé par le serveur d'envoi ({answer})."
@@ -257,7 +271,11 @@ def add_attachment(message, attachment):
     if kind.get_content_maintype() == "text":
         params.setdefault("charset", "utf-8")
     message.add_attachment(
-        data, kind.get_content_maintype(), kind.get_content_subtype(), filename=attachment["filename"], params=params
+        data,
+        kind.get_content_maintype(),
+        kind.get_content_subtype(),
+        filename=attachment["filename"],
+        params=params,
     )
 
 
@@ -270,9 +288,11 @@ def failing():
     Those with ``attempts >= MAX_ATTEMPTS`` are abandoned: they stay in the
     table with their last error and are listed by ``relais send-mail --failed``.
     """
-    return (Outbox.select()
-            .where(Outbox.sent_at.is_null() & (Outbox.last_error != ""))
-            .order_by(Outbox.created_at, Outbox.id))
+    return (
+        Outbox.select()
+        .where(Outbox.sent_at.is_null() & (Outbox.last_error != ""))
+        .order_by(Outbox.created_at, Outbox.id)
+    )
 
 
 def given_up():
@@ -288,10 +308,14 @@ def config_problems(config):
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         problems.append("PORTAL_MAIL_PORT doit être un numéro de port (25, 465 ou 587 le plus souvent).")
     if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
-        problems.append("Choisissez PORTAL_MAIL_USE_TLS (port 587) ou PORTAL_MAIL_USE_SSL (port 465), pas les deux.")
+        problems.append(
+            "Choisissez PORTAL_MAIL_USE_TLS (port 587) ou PORTAL_MAIL_USE_SSL (port 465), pas les deux."
+        )
     if not ADDRESS.fullmatch(parseaddr(one_line(config["MAIL_SENDER"]))[1]):
-        problems.append("PORTAL_MAIL_SENDER doit contenir une adresse, par exemple "
-                        "« Relais <ne-pas-repondre@exemple.fr> ».")
+        problems.append(
+            "PORTAL_MAIL_SENDER doit contenir une adresse, par exemple "
+            "« Relais <ne-pas-repondre@exemple.fr> »."
+        )
     return problems
 
 
@@ -321,7 +345,9 @@ _sender = None  # the development sender thread of this process
 def background_sender_wanted(app):
     """Only the development server sends its own emails; in production
     `relais send-mail` runs as a service or from cron, and tests send explicitly."""
-    return app.config["ENV"] == "development" and not app.testing and bool(app.config["MAIL_BACKGROUND_SENDER"])
+    return (
+        app.config["ENV"] == "development" and not app.testing and bool(app.config["MAIL_BACKGROUND_SENDER"])
+    )
 
 
 def init_app(app):
@@ -343,7 +369,10 @@ def start_background_sender(app):
         if _sender is None or not _sender.is_alive():
             stop = threading.Event()
             _sender = threading.Thread(
-                target=send_forever, args=(app, app.config["MAIL_SEND_INTERVAL"], stop), name="relais-mail", daemon=True
+                target=send_forever,
+                args=(app, app.config["MAIL_SEND_INTERVAL"], stop),
+                name="relais-mail",
+                daemon=True,
             )
             _sender.stop = stop
             _sender.start()
@@ -362,10 +391,19 @@ def summary(sent, failed):
 
 @click.command("send-mail")
 @click.option("--loop", is_flag=True, help="Continue d'envoyer à intervalle régulier (service systemd).")
-@click.option("--interval", type=click.IntRange(min=1), default=None, metavar="SECONDES",
-              help="Attente entre deux envois avec --loop (par défaut PORTAL_MAIL_SEND_INTERVAL, 30).")
-@click.option("--test", "test_address", metavar="ADRESSE",
-              help="Envoie d'abord un message de test à cette adresse, pour vérifier les réglages.")
+@click.option(
+    "--interval",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="SECONDES",
+    help="Attente entre deux envois avec --loop (par défaut PORTAL_MAIL_SEND_INTERVAL, 30).",
+)
+@click.option(
+    "--test",
+    "test_address",
+    metavar="ADRESSE",
+    help="Envoie d'abord un message de test à cette adresse, pour vérifier les réglages.",
+)
 @click.option("--failed", "show_failed", is_flag=True, help="Liste les e-mails en échec, sans rien envoyer.")
 @with_appcontext
 def send_mail_command(loop, interval, test_address, show_failed):
@@ -386,8 +424,11 @@ def send_mail_command(loop, interval, test_address, show_failed):
         report_test(Outbox.get_by_id(test_row.id))
     abandoned = given_up().count()
     if abandoned:
-        click.echo(f"Attention : {abandoned} e-mail(s) abandonné(s) après {MAX_ATTEMPTS} essais. "
-                   "Détail : relais send-mail --failed", err=True)
+        click.echo(
+            f"Attention : {abandoned} e-mail(s) abandonné(s) après {MAX_ATTEMPTS} essais. "
+            "Détail : relais send-mail --failed",
+            err=True,
+        )
 
 
 def queue_test(address):
@@ -400,8 +441,10 @@ def queue_test(address):
 
 def report_test(row):
     if row.sent_at:
-        click.echo(f"Message de test envoyé à {row.to_addr} : vérifiez qu'il est bien arrivé "
-                   "(et regardez aussi dans les indésirables).")
+        click.echo(
+            f"Message de test envoyé à {row.to_addr} : vérifiez qu'il est bien arrivé "
+            "(et regardez aussi dans les indésirables)."
+        )
     elif row.last_error:
         click.echo(f"Le message de test n'est pas parti : {row.last_error}", err=True)
     else:
@@ -418,7 +461,9 @@ def run_loop(app, interval):
         # main thread may be holding.
         threading.Thread(target=stop.set).start()
 
-    previous = {number: signal.signal(number, stop_after_this_round) for number in (signal.SIGTERM, signal.SIGINT)}
+    previous = {
+        number: signal.signal(number, stop_after_this_round) for number in (signal.SIGTERM, signal.SIGINT)
+    }
     click.echo(f"Envoi des e-mails en attente toutes les {interval} s (Ctrl-C pour arrêter).")
     try:
         send_forever(app, interval, stop, report=echo_activity)
@@ -441,7 +486,12 @@ def list_failing():
     if not rows:
         click.echo("Aucun e-mail en échec.")
     for row in rows:
-        when = (f"abandonné après {row.attempts} essais" if row.attempts >= MAX_ATTEMPTS
-                else f"nouvel essai le {local(row.next_attempt_at):%d/%m/%Y à %H:%M}")
-        click.echo(f"{local(row.created_at):%d/%m/%Y %H:%M}  {row.to_addr}  « {row.subject} » — {when}\n"
-                   f"    {row.last_error}")
+        when = (
+            f"abandonné après {row.attempts} essais"
+            if row.attempts >= MAX_ATTEMPTS
+            else f"nouvel essai le {local(row.next_attempt_at):%d/%m/%Y à %H:%M}"
+        )
+        click.echo(
+            f"{local(row.created_at):%d/%m/%Y %H:%M}  {row.to_addr}  « {row.subject} » — {when}\n"
+            f"    {row.last_error}"
+        )

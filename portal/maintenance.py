@@ -4,6 +4,7 @@ Each step only touches what is due and marks what it did, so a second run on
 the same day, or two runs at once, change nothing more and send no email twice.
 Emails are only queued here; `relais send-mail` sends them.
 """
+
 from . import referral_flow
 from .db import utcnow
 from .partners import purge_unconfirmed

@@ -5,6 +5,7 @@ Seats are counted and taken in one transaction that holds the write lock
 people taking the last seats at once never oversell. A freed seat goes to
 the waiting list in order, with an email, without anyone doing anything.
 """
+
 import csv
 import io
 import secrets
@@ -57,8 +58,11 @@ def seats_left(event):
 
 
 def ics_attachment(event):
-    return {"filename": f"evenement-{event.id}.ics", "mimetype": "text/calendar; method=PUBLISH",
-            "content": event_ics(event).decode("utf-8")}
+    return {
+        "filename": f"evenement-{event.id}.ics",
+        "mimetype": "text/calendar; method=PUBLISH",
+        "content": event_ics(event).decode("utf-8"),
+    }
 
 
 def cancel_link(registration):
@@ -79,13 +83,22 @@ def register(event_id, organisation, name, email, seats, message=""):
         if reason:
             raise Refused(reason)
         if Registration.active(event).where(Registration.contact_email == email).exists():
-            raise Refused("Cette adresse e-mail est déjà inscrite à cet événement. Pour changer le nombre "
-                          "de places, annulez l'inscription avec le lien reçu par e-mail, puis inscrivez-vous à nouveau.")
+            raise Refused(
+                "Cette adresse e-mail est déjà inscrite à cet événement. Pour changer le nombre "
+                "de places, annulez l'inscription avec le lien reçu par e-mail, puis inscrivez-vous à nouveau."
+            )
         left = seats_left(event)
         status = "confirmed" if left is None or seats <= left else "waitlisted"
         registration = Registration.create(
-            event=event, organisation=organisation, contact_name=name, contact_email=email, seats=seats,
-            message=message, status=status, cancel_token=secrets.token_urlsafe(32))
+            event=event,
+            organisation=organisation,
+            contact_name=name,
+            contact_email=email,
+            seats=seats,
+            message=message,
+            status=status,
+            cancel_token=secrets.token_urlsafe(32),
+        )
         send_status_email(registration, event)
     request_rebuild()  # seats left on the public site
     return registration
@@ -93,14 +106,29 @@ def register(event_id, organisation, name, email, seats, message=""):
 
 def send_status_email(registration, event, promoted=False):
     if registration.status == "confirmed":
-        subject = ("Une place s'est libérée : vous êtes inscrit" if promoted else "Inscription confirmée") + f" — {event.title}"
-        mail.queue(registration.contact_email, subject, "registration_confirmed", registration=registration,
-                   event=event, promoted=promoted, cancel_link=cancel_link(registration),
-                   attachments=[ics_attachment(event)])
+        subject = (
+            "Une place s'est libérée : vous êtes inscrit" if promoted else "Inscription confirmée"
+        ) + f" — {event.title}"
+        mail.queue(
+            registration.contact_email,
+            subject,
+            "registration_confirmed",
+            registration=registration,
+            event=event,
+            promoted=promoted,
+            cancel_link=cancel_link(registration),
+            attachments=[ics_attachment(event)],
+        )
     else:
-        mail.queue(registration.contact_email, f"Liste d'attente — {event.title}", "registration_waitlisted",
-                   registration=registration, event=event, rank=registration.rank(),
-                   cancel_link=cancel_link(registration))
+        mail.queue(
+            registration.contact_email,
+            f"Liste d'attente — {event.title}",
+            "registration_waitlisted",
+            registration=registration,
+            event=event,
+            rank=registration.rank(),
+            cancel_link=cancel_link(registration),
+        )
 
 
 def cancel_registration(registration_id):
@@ -143,28 +171,50 @@ def notify_registrants(event):
     higher SEQUENCE; a cancelled event keeps its UID with STATUS:CANCELLED)."""
     cancelled = event.status == "cancelled"
     for registration in Registration.active(event):
-        mail.queue(registration.contact_email,
-                   f"{'Annulé' if cancelled else 'Changement'} — {event.title}", "registration_changed",
-                   registration=registration, event=event, cancelled=cancelled,
-                   cancel_link=cancel_link(registration), attachments=[ics_attachment(event)])
+        mail.queue(
+            registration.contact_email,
+            f"{'Annulé' if cancelled else 'Changement'} — {event.title}",
+            "registration_changed",
+            registration=registration,
+            event=event,
+            cancelled=cancelled,
+            cancel_link=cancel_link(registration),
+            attachments=[ics_attachment(event)],
+        )
 
 
 def send_reminders(now=None):
     """The day-before reminder, once per registration (idempotent: cron-safe)."""
     now = now or utcnow()
-    due = (Registration.select(Registration, Event).join(Event)
-           .where((Registration.status == "confirmed") & Registration.reminded_at.is_null()
-                  & (Event.status == "scheduled") & (Event.starts_at > now)
-                  & (Event.starts_at <= now + timedelta(hours=36))))
+    due = (
+        Registration.select(Registration, Event)
+        .join(Event)
+        .where(
+            (Registration.status == "confirmed")
+            & Registration.reminded_at.is_null()
+            & (Event.status == "scheduled")
+            & (Event.starts_at > now)
+            & (Event.starts_at <= now + timedelta(hours=36))
+        )
+    )
     sent = 0
     for registration in due:
         with db.atomic():
-            claimed = (Registration.update(reminded_at=now)
-                       .where((Registration.id == registration.id) & Registration.reminded_at.is_null()).execute())
+            claimed = (
+                Registration.update(reminded_at=now)
+                .where((Registration.id == registration.id) & Registration.reminded_at.is_null())
+                .execute()
+            )
             if claimed:  # another run may have taken it in the meantime
-                mail.queue(registration.contact_email, f"Rappel : {registration.event.title}, demain",
-                           "registration_reminder", registration=registration, event=registration.event,
-                           cancel_link=cancel_link(registration), attachments=[ics_attachment(registration.event)])
+                mail.queue(
+                    registration.contact_email,
+                    f"Rappel : {registration.event.title}, demain",
+                    "registration_reminder",
+                    registration=registration,
+                    event=registration.event,
+                    cancel_link=cancel_link(registration),
+                    attachments=[ics_attachment(registration.event)],
+                )
                 sent += 1
     return sent
 
@@ -180,16 +230,32 @@ def registration_form(event_id):
     refused = closed_reason(event)
     if not refused and form.validate_on_submit():
         try:
-            registration = register(event.id, form.organisation.data, form.nom.data, form.courriel.data,
-                                    form.places.data, form.message.data or "")
+            registration = register(
+                event.id,
+                form.organisation.data,
+                form.nom.data,
+                form.courriel.data,
+                form.places.data,
+                form.message.data or "",
+            )
         except Refused as error:
             refused = str(error)
         else:
-            return render_template("meetings/registered.html", event=event, registration=registration,
-                                   rank=registration.rank() if registration.status == "waitlisted" else None)
+            return render_template(
+                "meetings/registered.html",
+                event=event,
+                registration=registration,
+                rank=registration.rank() if registration.status == "waitlisted" else None,
+            )
     status = 409 if refused and request.method == "POST" else (400 if form.errors else 200)
-    return render_template("meetings/register.html", event=event, form=form, refused=refused,
-                           left=seats_left(event), ics_url=urls.feed_urls("event", event)[0]), status
+    return render_template(
+        "meetings/register.html",
+        event=event,
+        form=form,
+        refused=refused,
+        left=seats_left(event),
+        ics_url=urls.feed_urls("event", event)[0],
+    ), status
 
 
 @bp.route("/annulation/<token>", methods=["GET", "POST"])
@@ -208,7 +274,17 @@ def cancel(token):
 # -- the team's side: participants, attendance, sign-in sheet ------------------------
 
 STAFF = ("admin", "mediator")
-CSV_COLUMNS = ["Structure", "Nom", "E-mail", "Places", "Statut", "Rang d'attente", "Présent", "Message", "Inscrit le"]
+CSV_COLUMNS = [
+    "Structure",
+    "Nom",
+    "E-mail",
+    "Places",
+    "Statut",
+    "Rang d'attente",
+    "Présent",
+    "Message",
+    "Inscrit le",
+]
 
 
 def event_or_404(event_id):
@@ -229,15 +305,21 @@ def participants(event):
 def participants_page(event_id):
     event = event_or_404(event_id)
     rows = participants(event)
-    return render_template("meetings/participants.html", event=event, rows=rows, left=seats_left(event),
-                           confirmed_seats=Registration.seats_taken(event))
+    return render_template(
+        "meetings/participants.html",
+        event=event,
+        rows=rows,
+        left=seats_left(event),
+        confirmed_seats=Registration.seats_taken(event),
+    )
 
 
 @bp.post("/<int:event_id>/participants/<int:registration_id>/annuler")
 @roles_required(*STAFF)
 def cancel_for(event_id, registration_id):
     registration = Registration.get_or_none(
-        (Registration.id == registration_id) & (Registration.event == event_id)) or abort(404)
+        (Registration.id == registration_id) & (Registration.event == event_id)
+    ) or abort(404)
     _, promoted = cancel_registration(registration.id)
     message = f"L'inscription de {registration.contact_name} est annulée."
     if promoted:
@@ -268,11 +350,27 @@ def participants_csv(event_id):
     writer.writerow(CSV_COLUMNS)
     for r in participants(event):
         present = {True: "oui", False: "non", None: ""}[r.attended]
-        writer.writerow([spreadsheet_safe(value) for value in (
-            r.organisation, r.contact_name, r.contact_email, r.seats, REGISTRATION_STATUSES[r.status],
-            getattr(r, "position", ""), present, r.message, short_datetime(r.created_at))])
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="participants-{event.id}.csv"'})
+        writer.writerow(
+            [
+                spreadsheet_safe(value)
+                for value in (
+                    r.organisation,
+                    r.contact_name,
+                    r.contact_email,
+                    r.seats,
+                    REGISTRATION_STATUSES[r.status],
+                    getattr(r, "position", ""),
+                    present,
+                    r.message,
+                    short_datetime(r.created_at),
+                )
+            ]
+        )
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="participants-{event.id}.csv"'},
+    )
 
 
 @bp.get("/<int:event_id>/emargement")

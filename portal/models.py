@@ -4,6 +4,7 @@ Statuses and kinds are checked by the database (CHECK constraints), slugs are
 unique, links are real foreign keys, and every timestamp is timezone-aware.
 The French labels users read live next to the codes they translate.
 """
+
 import csv
 import json
 import re
@@ -161,7 +162,8 @@ class Sequenced(TimestampedModel):
     def touch(self):
         """Something attached to it changed (a closure): subscribers must refetch."""
         type(self).update(sequence=type(self).sequence + 1, updated_at=utcnow()).where(
-            type(self)._meta.primary_key == self._pk).execute()
+            type(self)._meta.primary_key == self._pk
+        ).execute()
 
 
 # -- places and vocabularies ------------------------------------------------
@@ -273,7 +275,8 @@ class Partner(TimestampedModel):
     def duplicates(self):
         """Other partners with the same SIRET, or the same name in the same commune."""
         same_name = (Partner.name_key == normalise_name(self.name)) & (
-            fn.LOWER(Partner.commune) == self.commune.lower())
+            fn.LOWER(Partner.commune) == self.commune.lower()
+        )
         same_siret = (Partner.siret == self.siret) if self.siret else same_name
         return list(Partner.select().where((Partner.id != self.id) & (same_name | same_siret)))
 
@@ -283,8 +286,11 @@ class Partner(TimestampedModel):
     def shared_fields(self, audience):
         """{field: value} of the contact fields this audience may see ("public" or "network")."""
         allowed = {"public"} if audience == "public" else {"public", "network"}
-        return {f: getattr(self, f) for f in SHAREABLE_FIELDS
-                if getattr(self, f) and self.share_level(f) in allowed}
+        return {
+            f: getattr(self, f)
+            for f in SHAREABLE_FIELDS
+            if getattr(self, f) and self.share_level(f) in allowed
+        }
 
     @property
     def themes(self):
@@ -349,14 +355,25 @@ class Permanence(Sequenced):
     closes_at = TimeField()
     recurrence = CharField(max_length=10, default="weekly", constraints=[one_of("recurrence", RECURRENCES)])
     every_n_weeks = IntegerField(default=1, constraints=[Check("every_n_weeks >= 1")])
-    month_week = IntegerField(null=True, constraints=[Check("month_week IS NULL OR month_week IN (-1, 1, 2, 3, 4)")])
+    month_week = IntegerField(
+        null=True, constraints=[Check("month_week IS NULL OR month_week IN (-1, 1, 2, 3, 4)")]
+    )
     valid_from = DateField()
     valid_to = DateField(null=True)
     notes = TextField(default="")
     sequence = IntegerField(default=0)
 
-    SEQUENCE_FIELDS = ("place_id", "weekdays", "opens_at", "closes_at", "recurrence", "every_n_weeks",
-                       "month_week", "valid_from", "valid_to")
+    SEQUENCE_FIELDS = (
+        "place_id",
+        "weekdays",
+        "opens_at",
+        "closes_at",
+        "recurrence",
+        "every_n_weeks",
+        "month_week",
+        "valid_from",
+        "valid_to",
+    )
 
     class Meta:
         constraints = [
@@ -405,7 +422,9 @@ class OccurrenceChange(BaseModel):
     day = DateField()
     opens_at = TimeField()
     closes_at = TimeField()
-    place = ForeignKeyField(Place, null=True, backref="occurrence_changes", on_delete="SET NULL")  # null: same place
+    place = ForeignKeyField(
+        Place, null=True, backref="occurrence_changes", on_delete="SET NULL"
+    )  # null: same place
     note = CharField(max_length=200, default="")
 
     class Meta:
@@ -450,7 +469,9 @@ class Event(Sequenced):
     organiser = ForeignKeyField(Partner, null=True, backref="organised_events", on_delete="SET NULL")
     audience = CharField(max_length=12, default="public", constraints=[one_of("audience", AUDIENCES)])
     capacity = IntegerField(null=True, constraints=[Check("capacity IS NULL OR capacity >= 0")])
-    max_seats_per_registration = IntegerField(default=5, constraints=[Check("max_seats_per_registration >= 1")])
+    max_seats_per_registration = IntegerField(
+        default=5, constraints=[Check("max_seats_per_registration >= 1")]
+    )
     registration_opens_at = UTCDateTimeField(null=True)
     registration_closes_at = UTCDateTimeField(null=True)
     status = CharField(max_length=10, default="scheduled", constraints=[one_of("status", EVENT_STATUSES)])
@@ -510,26 +531,40 @@ class Registration(TimestampedModel):
 
     @classmethod
     def seats_taken(cls, event):
-        return (cls.select(fn.COALESCE(fn.SUM(cls.seats), 0))
-                .where((cls.event == event) & (cls.status == "confirmed")).scalar())
+        return (
+            cls.select(fn.COALESCE(fn.SUM(cls.seats), 0))
+            .where((cls.event == event) & (cls.status == "confirmed"))
+            .scalar()
+        )
 
     @classmethod
     def waiting_list(cls, event):
-        return cls.select().where((cls.event == event) & (cls.status == "waitlisted")).order_by(cls.created_at, cls.id)
+        return (
+            cls.select()
+            .where((cls.event == event) & (cls.status == "waitlisted"))
+            .order_by(cls.created_at, cls.id)
+        )
 
     def rank(self):
         """Place on the waiting list, 1 = next to get a seat."""
         ahead = Registration.waiting_list(self.event_id).where(
             (Registration.created_at < self.created_at)
-            | ((Registration.created_at == self.created_at) & (Registration.id < self.id)))
+            | ((Registration.created_at == self.created_at) & (Registration.id < self.id))
+        )
         return ahead.count() + 1
 
 
 # One active registration per email and event: cancelled ones don't count
 # (a partial unique index, on SQLite and PostgreSQL alike; see migration v0004).
-Registration.add_index(Registration.index(
-    Registration.event, Registration.contact_email, unique=True,
-    where=(Registration.status != "cancelled"), name="registration_one_active_per_email"))
+Registration.add_index(
+    Registration.index(
+        Registration.event,
+        Registration.contact_email,
+        unique=True,
+        where=(Registration.status != "cancelled"),
+        name="registration_one_active_per_email",
+    )
+)
 
 
 # -- accounts ---------------------------------------------------------------
@@ -597,7 +632,9 @@ class Referral(TimestampedModel):
     consent_method = CharField(max_length=120, default="")
     urgency = CharField(max_length=10, default="normale", constraints=[one_of("urgency", URGENCIES)])
     status = CharField(max_length=10, default="sent", constraints=[one_of("status", REFERRAL_STATUSES)])
-    outcome = CharField(max_length=20, null=True, constraints=[one_of("outcome", REFERRAL_OUTCOMES, nullable=True)])
+    outcome = CharField(
+        max_length=20, null=True, constraints=[one_of("outcome", REFERRAL_OUTCOMES, nullable=True)]
+    )
     decline_reason = CharField(
         max_length=20, null=True, constraints=[one_of("decline_reason", DECLINE_REASONS, nullable=True)]
     )

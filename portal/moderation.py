@@ -1,4 +1,5 @@
 """The moderation queue: mediators and admins validate what partners submit."""
+
 import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -34,8 +35,11 @@ def changes_of(partner, labels):
     if partner.status != "published" or not partner.pending_changes:
         return []
     before, after = current_values(partner), json.loads(partner.pending_changes)
-    return [(labels[column], readable(column, before[column]), readable(column, after[column]))
-            for column in labels if before[column] != after[column]]
+    return [
+        (labels[column], readable(column, before[column]), readable(column, after[column]))
+        for column in labels
+        if before[column] != after[column]
+    ]
 
 
 QUEUE_PAGE = 20  # oldest first; each item costs a few queries (duplicates, themes)
@@ -43,17 +47,27 @@ QUEUE_PAGE = 20  # oldest first; each item costs a few queries (duplicates, them
 
 def queue_items():
     labels = field_labels()
-    return [{"partner": partner, "changes": changes_of(partner, labels), "duplicates": partner.duplicates(),
-             "values": [(labels[c], readable(c, v)) for c, v in current_values(partner).items()]}
-            for partner in Partner.awaiting_moderation().limit(QUEUE_PAGE)]
+    return [
+        {
+            "partner": partner,
+            "changes": changes_of(partner, labels),
+            "duplicates": partner.duplicates(),
+            "values": [(labels[c], readable(c, v)) for c, v in current_values(partner).items()],
+        }
+        for partner in Partner.awaiting_moderation().limit(QUEUE_PAGE)
+    ]
 
 
 @bp.get("/", endpoint="queue")
 @roles_required(*STAFF)
 def show_queue(forms=None, status=200):
-    return render_template("moderation/queue.html", items=queue_items(), forms=forms or {},
-                           waiting=Partner.awaiting_moderation().count(),
-                           public_url=lambda partner: urls.public_url("partner", partner)), status
+    return render_template(
+        "moderation/queue.html",
+        items=queue_items(),
+        forms=forms or {},
+        waiting=Partner.awaiting_moderation().count(),
+        public_url=lambda partner: urls.public_url("partner", partner),
+    ), status
 
 
 def locked_request(partner_id):
@@ -80,8 +94,14 @@ def approve(partner_id):
             partner.pending_changes = ""
             partner.save()
             template, subject = "partner_changes_approved", "Vos modifications sont en ligne"
-        mail.queue(partner.contact_email, subject, template, partner=partner,
-                   public_link=urls.public_url("partner", partner), link=self_service_link(partner))
+        mail.queue(
+            partner.contact_email,
+            subject,
+            template,
+            partner=partner,
+            public_link=urls.public_url("partner", partner),
+            link=self_service_link(partner),
+        )
     request_rebuild()
     flash(f"« {partner.name} » est validé : le site public sera mis à jour dans quelques minutes.", "success")
     return redirect(url_for("moderation.queue"))
@@ -102,7 +122,13 @@ def reject(partner_id):
             partner.pending_changes = ""
             template, subject = "partner_changes_rejected", "Vos modifications n'ont pas été retenues"
         partner.save()
-        mail.queue(partner.contact_email, subject, template, partner=partner, reason=form.reason.data,
-                   link=self_service_link(partner))
+        mail.queue(
+            partner.contact_email,
+            subject,
+            template,
+            partner=partner,
+            reason=form.reason.data,
+            link=self_service_link(partner),
+        )
     flash(f"La demande de « {partner.name} » est refusée ; la structure est prévenue par e-mail.", "success")
     return redirect(url_for("moderation.queue"))

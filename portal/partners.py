@@ -5,6 +5,7 @@ a mediator (published) or rejected. Once published, changes to public fields
 wait for moderation while the published version stays online. A partner can
 withdraw from the directory at once, or have its data erased.
 """
+
 import json
 import secrets
 from datetime import timedelta
@@ -28,13 +29,24 @@ SELF_SERVICE_MAX_AGE = 7 * tokens.DAY
 UNCONFIRMED_KEPT = timedelta(days=7)
 # Form field (data·inclusion name) -> Partner column, for the public fields.
 PUBLIC_FIELDS = {
-    "nom": "name", "siret": "siret", "typologie": "kind", "adresse": "address",
-    "complement_adresse": "address_extra", "code_postal": "postcode", "commune": "commune",
-    "telephone": "phone", "courriel": "email", "site_web": "website",
-    "presentation_resume": "summary", "presentation_detail": "description",
+    "nom": "name",
+    "siret": "siret",
+    "typologie": "kind",
+    "adresse": "address",
+    "complement_adresse": "address_extra",
+    "code_postal": "postcode",
+    "commune": "commune",
+    "telephone": "phone",
+    "courriel": "email",
+    "site_web": "website",
+    "presentation_resume": "summary",
+    "presentation_detail": "description",
 }
-CONTACT_FIELDS = {"contact_nom": "contact_name", "contact_courriel": "contact_email",
-                  "contact_telephone": "contact_phone"}
+CONTACT_FIELDS = {
+    "contact_nom": "contact_name",
+    "contact_courriel": "contact_email",
+    "contact_telephone": "contact_phone",
+}
 
 
 # -- what happens to a partner --------------------------------------------------
@@ -77,9 +89,16 @@ def register(form):
         for name, column in CONTACT_FIELDS.items():
             setattr(partner, column, getattr(form, name).data or "")
         apply_public_values(partner, public_values(form))
-        link = urls.portal_url("partners.confirm", token=tokens.make("confirm", partner.id, partner.token_nonce))
-        mail.queue(partner.contact_email, "Confirmez l'inscription de votre structure", "partner_confirm",
-                   partner=partner, link=link)
+        link = urls.portal_url(
+            "partners.confirm", token=tokens.make("confirm", partner.id, partner.token_nonce)
+        )
+        mail.queue(
+            partner.contact_email,
+            "Confirmez l'inscription de votre structure",
+            "partner_confirm",
+            partner=partner,
+            link=link,
+        )
     return partner
 
 
@@ -89,19 +108,27 @@ def confirm(partner):
         partner.token_nonce = new_nonce()  # the confirmation link is single-use
         partner.save()
         for user in User.select().where(User.role.in_(["admin", "mediator"]) & User.active):
-            mail.queue(user.email, f"Nouvelle inscription à valider : {partner.name}", "staff_new_partner",
-                       partner=partner, link=urls.portal_url("moderation.queue"))
+            mail.queue(
+                user.email,
+                f"Nouvelle inscription à valider : {partner.name}",
+                "staff_new_partner",
+                partner=partner,
+                link=urls.portal_url("moderation.queue"),
+            )
 
 
 def self_service_link(partner):
-    return urls.portal_url("partners.open_space", token=tokens.make("self-service", partner.id, partner.token_nonce))
+    return urls.portal_url(
+        "partners.open_space", token=tokens.make("self-service", partner.id, partner.token_nonce)
+    )
 
 
 def purge_unconfirmed(now=None):
     """Registrations never confirmed are deleted after 7 days (nothing was published)."""
     limit = (now or utcnow()) - UNCONFIRMED_KEPT
     stale = Partner.select(Partner.id).where(
-        (Partner.status == "pending") & Partner.confirmed_at.is_null() & (Partner.created_at < limit))
+        (Partner.status == "pending") & Partner.confirmed_at.is_null() & (Partner.created_at < limit)
+    )
     return Partner.delete().where(Partner.id.in_(stale)).execute()
 
 
@@ -148,7 +175,9 @@ def registration():
         if form.site_internet_bis.data:  # only robots fill the hidden field
             return redirect(url_for("partners.registered"))
         if filled_too_fast(signer, form.debut.data):
-            form.nom.errors.append("Le formulaire a été envoyé trop vite. Relisez-le, puis envoyez-le à nouveau.")
+            form.nom.errors.append(
+                "Le formulaire a été envoyé trop vite. Relisez-le, puis envoyez-le à nouveau."
+            )
         else:
             register(form)
             return redirect(url_for("partners.registered"))
@@ -159,8 +188,9 @@ def registration():
 
 def filled_too_fast(signer, started):
     try:
-        _, shown_at = signer.unsign(started or "", max_age=current_app.config["WTF_CSRF_TIME_LIMIT"],
-                                    return_timestamp=True)
+        _, shown_at = signer.unsign(
+            started or "", max_age=current_app.config["WTF_CSRF_TIME_LIMIT"], return_timestamp=True
+        )
     except BadSignature:
         return True
     return (utcnow() - shown_at).total_seconds() < current_app.config["REGISTRATION_MIN_SECONDS"]
@@ -231,7 +261,9 @@ def open_space(token):
         return render_template("partners/link_problem.html", message=str(error), offer_new=True), 400
     partner = Partner.get_or_none(Partner.id == partner_id)
     if partner is None or partner.token_nonce != nonce:
-        return render_template("partners/link_problem.html", message="Ce lien n'est plus valable.", offer_new=True), 400
+        return render_template(
+            "partners/link_problem.html", message="Ce lien n'est plus valable.", offer_new=True
+        ), 400
     session["self_service"] = [partner.id, nonce]
     return redirect(url_for("partners.edit"))
 
@@ -261,7 +293,9 @@ def save_self_service(partner, form):
         for name, column in CONTACT_FIELDS.items():
             setattr(partner, column, getattr(form, name).data or "")
         partner.referral_notes = form.referral_notes.data or ""
-        partner.sharing = json.dumps({field: getattr(form, f"share_{field}").data for field in SHAREABLE_FIELDS})
+        partner.sharing = json.dumps(
+            {field: getattr(form, f"share_{field}").data for field in SHAREABLE_FIELDS}
+        )
         if partner.status != "published":
             apply_public_values(partner, values)
             return "saved"
@@ -287,12 +321,21 @@ def edit():
         outcome = save_self_service(partner, form)
         if partner.status == "published":
             request_rebuild()  # sharing choices can change the public page
-        flash("Vos modifications sont enregistrées. Les changements des informations publiques seront "
-              "en ligne après validation par l'équipe de médiation." if outcome == "moderation"
-              else "Vos modifications sont enregistrées.", "success")
+        flash(
+            "Vos modifications sont enregistrées. Les changements des informations publiques seront "
+            "en ligne après validation par l'équipe de médiation."
+            if outcome == "moderation"
+            else "Vos modifications sont enregistrées.",
+            "success",
+        )
         return redirect(url_for("partners.edit"))
-    return render_template("partners/edit.html", form=form, partner=partner, groups=theme_groups(form),
-                           public_url=urls.public_url("partner", partner)), (400 if form.errors else 200)
+    return render_template(
+        "partners/edit.html",
+        form=form,
+        partner=partner,
+        groups=theme_groups(form),
+        public_url=urls.public_url("partner", partner),
+    ), (400 if form.errors else 200)
 
 
 @bp.post("/ma-structure/retrait")
@@ -302,8 +345,11 @@ def withdraw():
         partner.status, partner.pending_changes = "withdrawn", ""
         partner.save()
     request_rebuild()
-    flash("Votre structure est retirée de l'annuaire. Elle n'apparaîtra plus sur le site après sa "
-          "prochaine mise à jour, dans quelques minutes.", "success")
+    flash(
+        "Votre structure est retirée de l'annuaire. Elle n'apparaîtra plus sur le site après sa "
+        "prochaine mise à jour, dans quelques minutes.",
+        "success",
+    )
     return redirect(url_for("partners.edit"))
 
 
@@ -329,8 +375,14 @@ def request_link():
         email = form.courriel.data.lower()
         with db.atomic():
             for partner in Partner.select().where(
-                    (fn.LOWER(Partner.contact_email) == email) & (Partner.status != "rejected")):
-                mail.queue(partner.contact_email, "Votre lien pour modifier votre structure", "partner_link",
-                           partner=partner, link=self_service_link(partner))
+                (fn.LOWER(Partner.contact_email) == email) & (Partner.status != "rejected")
+            ):
+                mail.queue(
+                    partner.contact_email,
+                    "Votre lien pour modifier votre structure",
+                    "partner_link",
+                    partner=partner,
+                    link=self_service_link(partner),
+                )
         return render_template("partners/link_sent.html", email=form.courriel.data)
     return render_template("partners/request_link.html", form=form), (400 if form.errors else 200)

@@ -5,6 +5,7 @@
 that fails leaves the previous one online. A file lock makes sure two builds
 never run at once, even from several portal workers or a cron job.
 """
+
 import fcntl
 import os
 import shutil
@@ -53,8 +54,10 @@ def build_site(site_dir, config_file):
         except BaseException as error:
             shutil.rmtree(target, ignore_errors=True)
             if isinstance(error, Exception):
-                raise BuildError(f"La construction du site a échoué ({type(error).__name__} : {error}). "
-                                 "Le site en ligne n'a pas été modifié.") from error
+                raise BuildError(
+                    f"La construction du site a échoué ({type(error).__name__} : {error}). "
+                    "Le site en ligne n'a pas été modifié."
+                ) from error
             raise
         swap_in(Path(os.path.abspath(site_dir)), target)
         prune(folder, keep=target)

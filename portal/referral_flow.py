@@ -6,6 +6,7 @@ write lock, re-reads the row, checks the move against ``TRANSITIONS``, writes
 the log row and queues the emails, so that two answers at the same time
 cannot both win and an email never leaves for a change that rolled back.
 """
+
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,9 +38,15 @@ FINISHED = ("closed", "declined", "expired", "withdrawn")
 # that no referral counts as resolved without a prise en charge.
 CLOSE_FROM_ACCEPTED = {"person_unreachable"}
 ANSWERS = ("accepted", "declined", "in_care", "closed")  # the sender is told of each
-DONE = {"seen": "marquée comme vue", "accepted": "acceptée", "declined": "refusée",
-        "in_care": "marquée « prise en charge »", "closed": "clôturée", "withdrawn": "retirée",
-        "expired": "expirée"}
+DONE = {
+    "seen": "marquée comme vue",
+    "accepted": "acceptée",
+    "declined": "refusée",
+    "in_care": "marquée « prise en charge »",
+    "closed": "clôturée",
+    "withdrawn": "retirée",
+    "expired": "expirée",
+}
 LINK_PURPOSE = "referral"
 LINK_MAX_AGE = 7 * tokens.DAY
 
@@ -63,7 +70,9 @@ def actor_for(user):
 
 
 def link_actor(referral):
-    return Actor("partner", None, f"{referral.partner.name} (lien envoyé à {partner_address(referral.partner)})")
+    return Actor(
+        "partner", None, f"{referral.partner.name} (lien envoyé à {partner_address(referral.partner)})"
+    )
 
 
 def new_nonce():
@@ -89,10 +98,14 @@ def milestones(referral_ids):  # a list of ids or a query selecting them
     """{referral id: {status: first time it got there}}, from the transition log
     (which anonymisation keeps), for ages and delays."""
     found = {}
-    rows = (ReferralTransition.select(ReferralTransition.referral, ReferralTransition.to_status,
-                                      ReferralTransition.created_at)
-            .where(ReferralTransition.referral.in_(referral_ids))
-            .order_by(ReferralTransition.created_at, ReferralTransition.id).tuples())
+    rows = (
+        ReferralTransition.select(
+            ReferralTransition.referral, ReferralTransition.to_status, ReferralTransition.created_at
+        )
+        .where(ReferralTransition.referral.in_(referral_ids))
+        .order_by(ReferralTransition.created_at, ReferralTransition.id)
+        .tuples()
+    )
     for referral_id, status, moment in rows:
         found.setdefault(referral_id, {}).setdefault(status, moment)
     return found
@@ -111,10 +124,15 @@ def refusal(status, target, actor_kind):
     if target in TRANSITIONS[status].get(actor_kind, set()):
         return None
     if not any(target in row.get(actor_kind, set()) for row in TRANSITIONS.values()):
-        return ("Seule l'équipe qui a envoyé l'orientation peut la retirer." if target == "withdrawn"
-                else "Seule la structure qui reçoit l'orientation peut faire cela.")
-    return (f"Impossible : cette orientation est « {REFERRAL_STATUSES[status]} », "
-            f"elle ne peut pas être {DONE[target]}. Rechargez la page pour voir où elle en est.")
+        return (
+            "Seule l'équipe qui a envoyé l'orientation peut la retirer."
+            if target == "withdrawn"
+            else "Seule la structure qui reçoit l'orientation peut faire cela."
+        )
+    return (
+        f"Impossible : cette orientation est « {REFERRAL_STATUSES[status]} », "
+        f"elle ne peut pas être {DONE[target]}. Rechargez la page pour voir où elle en est."
+    )
 
 
 def transition(referral_id, target, actor, comment="", now=None, nonce=None, **changes):
@@ -140,8 +158,15 @@ def transition(referral_id, target, actor, comment="", now=None, nonce=None, **c
         if actor.kind != "partner" or target != "seen":
             referral.token_nonce = new_nonce()  # an answer uses the link up
         referral.save()
-        ReferralTransition.create(referral=referral, actor=actor.user, actor_label=actor.label,
-                                  from_status=before, to_status=target, comment=comment or "", created_at=now)
+        ReferralTransition.create(
+            referral=referral,
+            actor=actor.user,
+            actor_label=actor.label,
+            from_status=before,
+            to_status=target,
+            comment=comment or "",
+            created_at=now,
+        )
         notify(referral, actor, comment)
     return referral
 
@@ -154,8 +179,10 @@ def missing_detail(referral, target, changes):
         if outcome not in REFERRAL_OUTCOMES:
             return "Choisissez le résultat de l'accompagnement."
         if referral.status == "accepted" and outcome not in CLOSE_FROM_ACCEPTED:
-            return ("La personne n'a pas encore été prise en charge : indiquez d'abord la prise en charge, "
-                    "ou clôturez avec « Personne injoignable ».")
+            return (
+                "La personne n'a pas encore été prise en charge : indiquez d'abord la prise en charge, "
+                "ou clôturez avec « Personne injoignable »."
+            )
     return None
 
 
@@ -163,16 +190,40 @@ def create(sender, values, now=None):
     """A new referral, logged as sent, with the partner's email queued."""
     now = now or utcnow()
     with db.atomic():
-        referral = Referral.create(sender=sender, status="sent", token_nonce=new_nonce(), created_at=now,
-                                   updated_at=now, status_changed_at=now, **values)
-        ReferralTransition.create(referral=referral, actor=sender, actor_label=str(sender), from_status=None,
-                                  to_status="sent", created_at=now)
-        to_partner(referral, f"Nouvelle orientation : {theme_label(referral)}", "referral_new",
-                   link=answer_link(referral), days=LINK_MAX_AGE // tokens.DAY)
+        referral = Referral.create(
+            sender=sender,
+            status="sent",
+            token_nonce=new_nonce(),
+            created_at=now,
+            updated_at=now,
+            status_changed_at=now,
+            **values,
+        )
+        ReferralTransition.create(
+            referral=referral,
+            actor=sender,
+            actor_label=str(sender),
+            from_status=None,
+            to_status="sent",
+            created_at=now,
+        )
+        to_partner(
+            referral,
+            f"Nouvelle orientation : {theme_label(referral)}",
+            "referral_new",
+            link=answer_link(referral),
+            days=LINK_MAX_AGE // tokens.DAY,
+        )
         for account in referral.partner.users.where(User.active):
             if account.email != partner_address(referral.partner):
-                mail.queue(account.email, f"Nouvelle orientation : {theme_label(referral)}", "referral_new",
-                           referral=referral, link=absolute("referrals.show", referral_id=referral.id), days=None)
+                mail.queue(
+                    account.email,
+                    f"Nouvelle orientation : {theme_label(referral)}",
+                    "referral_new",
+                    referral=referral,
+                    link=absolute("referrals.show", referral_id=referral.id),
+                    days=None,
+                )
     return referral
 
 
@@ -206,8 +257,14 @@ def answer_link(referral):
 
 def send_link(referral, intro):
     """A fresh link to the partner's address (the referral's nonce is unchanged)."""
-    to_partner(referral, f"Orientation n° {referral.id} : votre lien pour répondre", "referral_link",
-               intro=intro, link=answer_link(referral), days=LINK_MAX_AGE // tokens.DAY)
+    to_partner(
+        referral,
+        f"Orientation n° {referral.id} : votre lien pour répondre",
+        "referral_link",
+        intro=intro,
+        link=answer_link(referral),
+        days=LINK_MAX_AGE // tokens.DAY,
+    )
 
 
 def notify(referral, actor, comment):
@@ -215,26 +272,46 @@ def notify(referral, actor, comment):
     status, label = referral.status, REFERRAL_STATUSES[referral.status]
     sender_page = absolute("referrals.show", referral_id=referral.id)
     if status in ANSWERS and actor.kind == "partner":
-        mail.queue(referral.sender.email, f"Orientation n° {referral.id} {label.lower()} par {referral.partner.name}",
-                   "referral_notice", referral=referral, comment=comment, link=sender_page,
-                   message=f"{referral.partner.name} a répondu : l'orientation est maintenant « {label} ».")
+        mail.queue(
+            referral.sender.email,
+            f"Orientation n° {referral.id} {label.lower()} par {referral.partner.name}",
+            "referral_notice",
+            referral=referral,
+            comment=comment,
+            link=sender_page,
+            message=f"{referral.partner.name} a répondu : l'orientation est maintenant « {label} ».",
+        )
     if status == "expired":
-        mail.queue(referral.sender.email, f"Orientation n° {referral.id} expirée sans réponse", "referral_notice",
-                   referral=referral, comment="", link=sender_page,
-                   message=f"{referral.partner.name} n'a pas répondu en {config_days('EXPIRE')} jours : "
-                           "l'orientation est expirée. Vous pouvez orienter la personne vers une autre structure.")
+        mail.queue(
+            referral.sender.email,
+            f"Orientation n° {referral.id} expirée sans réponse",
+            "referral_notice",
+            referral=referral,
+            comment="",
+            link=sender_page,
+            message=f"{referral.partner.name} n'a pas répondu en {config_days('EXPIRE')} jours : "
+            "l'orientation est expirée. Vous pouvez orienter la personne vers une autre structure.",
+        )
     if status == "withdrawn":
-        to_partner(referral, f"Orientation n° {referral.id} retirée", "referral_notice", comment=comment, link=None,
-                   message="L'équipe de médiation a retiré cette orientation : "
-                           "vous n'avez plus rien à faire. Merci.")
+        to_partner(
+            referral,
+            f"Orientation n° {referral.id} retirée",
+            "referral_notice",
+            comment=comment,
+            link=None,
+            message="L'équipe de médiation a retiré cette orientation : "
+            "vous n'avez plus rien à faire. Merci.",
+        )
     if actor.kind == "partner" and actor.user is None and status in ("accepted", "in_care"):
         send_link(referral, next_step(status))
 
 
 def next_step(status):
     if status == "accepted":
-        return ("Merci d'avoir accepté cette orientation. Quand la personne sera prise en charge "
-                "(premier rendez-vous fixé), indiquez-le avec ce nouveau lien :")
+        return (
+            "Merci d'avoir accepté cette orientation. Quand la personne sera prise en charge "
+            "(premier rendez-vous fixé), indiquez-le avec ce nouveau lien :"
+        )
     return "Merci. Quand l'accompagnement sera terminé, indiquez son résultat avec ce nouveau lien :"
 
 
@@ -262,23 +339,43 @@ def expire(now):
 def remind_partners(now):
     """No answer after REFERRAL_REMIND_DAYS: one reminder, with a fresh link."""
     limit = now - timedelta(days=config_days("REMIND"))
-    waiting = (Referral.status.in_(WAITING) & (Referral.created_at <= limit) & Referral.reminded_at.is_null())
-    return claim_and_send(waiting, "reminded_at", now, lambda referral: send_link(
-        referral, f"Une orientation vous attend depuis le {referral.created_at:%d/%m/%Y} et n'a pas encore "
-                  "de réponse. Pouvez-vous l'accepter ou la refuser ?"))
+    waiting = Referral.status.in_(WAITING) & (Referral.created_at <= limit) & Referral.reminded_at.is_null()
+    return claim_and_send(
+        waiting,
+        "reminded_at",
+        now,
+        lambda referral: send_link(
+            referral,
+            f"Une orientation vous attend depuis le {referral.created_at:%d/%m/%Y} et n'a pas encore "
+            "de réponse. Pouvez-vous l'accepter ou la refuser ?",
+        ),
+    )
 
 
 def remind_senders(now):
     """Accepted for REFERRAL_SENDER_REMIND_DAYS with no prise en charge: the sender is told once."""
     limit = now - timedelta(days=config_days("SENDER_REMIND"))
-    stuck = ((Referral.status == "accepted") & (Referral.status_changed_at <= limit)
-             & Referral.sender_reminded_at.is_null())
-    return claim_and_send(stuck, "sender_reminded_at", now, lambda referral: mail.queue(
-        referral.sender.email, f"Orientation n° {referral.id} : toujours pas de prise en charge", "referral_notice",
-        referral=referral, comment="", link=absolute("referrals.show", referral_id=referral.id),
-        message=f"{referral.partner.name} a accepté cette orientation il y a plus de "
-                f"{config_days('SENDER_REMIND')} jours, mais n'a pas encore indiqué de prise en charge. "
-                "Un appel à la personne ou à la structure peut débloquer la situation."))
+    stuck = (
+        (Referral.status == "accepted")
+        & (Referral.status_changed_at <= limit)
+        & Referral.sender_reminded_at.is_null()
+    )
+    return claim_and_send(
+        stuck,
+        "sender_reminded_at",
+        now,
+        lambda referral: mail.queue(
+            referral.sender.email,
+            f"Orientation n° {referral.id} : toujours pas de prise en charge",
+            "referral_notice",
+            referral=referral,
+            comment="",
+            link=absolute("referrals.show", referral_id=referral.id),
+            message=f"{referral.partner.name} a accepté cette orientation il y a plus de "
+            f"{config_days('SENDER_REMIND')} jours, mais n'a pas encore indiqué de prise en charge. "
+            "Un appel à la personne ou à la structure peut débloquer la situation.",
+        ),
+    )
 
 
 def claim_and_send(condition, flag, now, send):
@@ -294,19 +391,30 @@ def claim_and_send(condition, flag, now, send):
     return count
 
 
-PERSONAL_FIELDS = {"person_name": "", "person_phone": "", "person_email": "", "need": "", "consent_method": ""}
+PERSONAL_FIELDS = {
+    "person_name": "",
+    "person_phone": "",
+    "person_email": "",
+    "need": "",
+    "consent_method": "",
+}
 
 
 def anonymise(now):
     """Finished referrals past the retention period lose their personal data;
     what statistics need (dates, states, theme, sector, partner) stays."""
     limit = now - timedelta(days=config_days("RETENTION"))
-    old = (Referral.status.in_(FINISHED) & (Referral.status_changed_at <= limit) & Referral.anonymised_at.is_null())
+    old = (
+        Referral.status.in_(FINISHED)
+        & (Referral.status_changed_at <= limit)
+        & Referral.anonymised_at.is_null()
+    )
     with db.atomic():
         ids = [row.id for row in Referral.select(Referral.id).where(old)]
         if ids:
             Referral.update(**PERSONAL_FIELDS, anonymised_at=now, token_nonce=new_nonce()).where(
-                Referral.id.in_(ids) & old).execute()
+                Referral.id.in_(ids) & old
+            ).execute()
             # Free-text comments may name the person too.
             ReferralTransition.update(comment="").where(ReferralTransition.referral.in_(ids)).execute()
     return len(ids)

@@ -1,4 +1,5 @@
 """Forms of the referrals: the hand-off, and each answer to it. Every message is French."""
+
 from datetime import datetime
 
 from flask_wtf import FlaskForm
@@ -41,8 +42,11 @@ def day(label, required=None):
 
 
 def comment_field(label):
-    return TextAreaField(label, filters=[strip], validators=[
-        Optional(), Length(max=COMMENT_MAX, message=f"{COMMENT_MAX} caractères au maximum.")])
+    return TextAreaField(
+        label,
+        filters=[strip],
+        validators=[Optional(), Length(max=COMMENT_MAX, message=f"{COMMENT_MAX} caractères au maximum.")],
+    )
 
 
 def blank(label):
@@ -50,31 +54,48 @@ def blank(label):
 
 
 class ReferralForm(FlaskForm):
-    partenaire = Choice("Structure vers qui vous orientez la personne", validators=[
-        DataRequired("Choisissez la structure.")])
-    thematique = Choice("Thématique du besoin", validators=[DataRequired("Choisissez la thématique du besoin.")])
+    partenaire = Choice(
+        "Structure vers qui vous orientez la personne", validators=[DataRequired("Choisissez la structure.")]
+    )
+    thematique = Choice(
+        "Thématique du besoin", validators=[DataRequired("Choisissez la thématique du besoin.")]
+    )
     secteur = Choice("Quartier où vit la personne", validators=[DataRequired("Choisissez le quartier.")])
     prenom = text("Prénom ou initiales de la personne", 80, required=True)
     telephone = text("Son téléphone", 25, validators=[cleaned(clean_phone)])
-    courriel = EmailField("Son e-mail", filters=[strip], validators=[
-        Optional(), Length(max=254, message="254 caractères au maximum."), cleaned(clean_email)])
-    besoin = TextAreaField("Son besoin, en quelques phrases", filters=[strip], validators=[
-        DataRequired("Décrivez le besoin en quelques phrases."),
-        Length(max=NEED_MAX, message=f"{NEED_MAX} caractères au maximum.")])
+    courriel = EmailField(
+        "Son e-mail",
+        filters=[strip],
+        validators=[Optional(), Length(max=254, message="254 caractères au maximum."), cleaned(clean_email)],
+    )
+    besoin = TextAreaField(
+        "Son besoin, en quelques phrases",
+        filters=[strip],
+        validators=[
+            DataRequired("Décrivez le besoin en quelques phrases."),
+            Length(max=NEED_MAX, message=f"{NEED_MAX} caractères au maximum."),
+        ],
+    )
     urgence = Radios("Urgence", choices=lambda: options(URGENCIES), default="normale")
     consentement = BooleanField(
         "La personne est d'accord pour que ses coordonnées et son besoin soient transmis à cette structure.",
-        validators=[DataRequired("Sans l'accord de la personne, l'orientation ne peut pas être envoyée.")])
+        validators=[DataRequired("Sans l'accord de la personne, l'orientation ne peut pas être envoyée.")],
+    )
     consentement_date = day("Date de son accord", required="Indiquez la date de son accord.")
-    consentement_mode = Choice("Comment elle a donné son accord",
-                               choices=lambda: blank("Choisissez…") + options(CONSENT_METHODS),
-                               validators=[DataRequired("Indiquez comment la personne a donné son accord.")])
+    consentement_mode = Choice(
+        "Comment elle a donné son accord",
+        choices=lambda: blank("Choisissez…") + options(CONSENT_METHODS),
+        validators=[DataRequired("Indiquez comment la personne a donné son accord.")],
+    )
 
     def set_choices(self, partners, themes, sectors):
         self.partenaire.choices = blank("Choisissez une structure…") + [
-            SelectChoice(str(p.id), p.name) for p in partners]
+            SelectChoice(str(p.id), p.name) for p in partners
+        ]
         self.thematique.choices = blank("Choisissez une thématique…") + theme_choices(themes)
-        self.secteur.choices = blank("Choisissez un quartier…") + [SelectChoice(s.slug, s.name) for s in sectors]
+        self.secteur.choices = blank("Choisissez un quartier…") + [
+            SelectChoice(s.slug, s.name) for s in sectors
+        ]
         return self
 
     def validate(self, extra_validators=None):
@@ -82,7 +103,9 @@ class ReferralForm(FlaskForm):
         # A hand-off nobody can follow up is useless: one way to reach the person.
         # (Here, not in validate_courriel: Optional() skips inline checks of an empty field.)
         if not self.courriel.data and not self.telephone.data and not self.telephone.errors:
-            self.telephone.errors.append("Indiquez au moins un moyen de joindre la personne : téléphone ou e-mail.")
+            self.telephone.errors.append(
+                "Indiquez au moins un moyen de joindre la personne : téléphone ou e-mail."
+            )
             return False
         return valid
 
@@ -95,8 +118,9 @@ def theme_choices(themes):
     """Sub-themes grouped under their data·inclusion category (one <optgroup> each)."""
     parents = {t.id: t.label for t in themes if t.parent_id is None}
     choices = []
-    for theme in sorted(themes, key=lambda t: (parents.get(t.parent_id or t.id, ""), t.parent_id is not None,
-                                               t.label)):
+    for theme in sorted(
+        themes, key=lambda t: (parents.get(t.parent_id or t.id, ""), t.parent_id is not None, t.label)
+    ):
         group = parents.get(theme.parent_id or theme.id)
         label = f"{theme.label} (en général)" if theme.parent_id is None else theme.label
         choices.append(SelectChoice(theme.slug, label, optgroup=group))
@@ -112,8 +136,11 @@ class AcceptForm(FlaskForm):
 
 
 class DeclineForm(FlaskForm):
-    motif = Choice("Motif du refus", choices=lambda: blank("Choisissez…") + options(DECLINE_REASONS),
-                   validators=[DataRequired("Choisissez le motif du refus.")])
+    motif = Choice(
+        "Motif du refus",
+        choices=lambda: blank("Choisissez…") + options(DECLINE_REASONS),
+        validators=[DataRequired("Choisissez le motif du refus.")],
+    )
     commentaire = comment_field("Précisions (obligatoires pour « Autre raison »)")
 
     def validate(self, extra_validators=None):
@@ -130,8 +157,11 @@ class InCareForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    resultat = Radios("Résultat de l'accompagnement", choices=lambda: options(REFERRAL_OUTCOMES),
-                      validators=[DataRequired("Choisissez le résultat.")])
+    resultat = Radios(
+        "Résultat de l'accompagnement",
+        choices=lambda: options(REFERRAL_OUTCOMES),
+        validators=[DataRequired("Choisissez le résultat.")],
+    )
     commentaire = comment_field("Un mot pour le médiateur (facultatif)")
 
 

@@ -6,6 +6,7 @@ the referral page (timeline and answers), and the page of the partner's
 emailed link. The rules live in ``referral_flow``; these views only check who
 is asking and show what the rules answer.
 """
+
 from datetime import datetime, time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -36,8 +37,11 @@ bp = Blueprint("referrals", __name__, url_prefix="/portail/orientations")
 STAFF = ("admin", "mediator")
 
 # Code -> French label filters, for pages and emails alike.
-for _name, _labels in {"outcome_label": REFERRAL_OUTCOMES, "decline_reason_label": DECLINE_REASONS,
-                       "consent_method_label": CONSENT_METHODS}.items():
+for _name, _labels in {
+    "outcome_label": REFERRAL_OUTCOMES,
+    "decline_reason_label": DECLINE_REASONS,
+    "consent_method_label": CONSENT_METHODS,
+}.items():
     bp.add_app_template_filter(lambda code, labels=_labels: labels.get(code, code), _name)
 
 
@@ -69,9 +73,15 @@ def rows(query, now):
     """What a list shows of each referral: no personal data, so no access to log."""
     referrals = list(query.order_by(Referral.created_at.desc()))
     steps = flow.milestones([r.id for r in referrals])
-    return [{"referral": r, "state_age": age_days(r.status_changed_at, now),
-             "overdue": overdue(r, now), "in_care_days": delay(r, steps.get(r.id, {}), "in_care")}
-            for r in referrals]
+    return [
+        {
+            "referral": r,
+            "state_age": age_days(r.status_changed_at, now),
+            "overdue": overdue(r, now),
+            "in_care_days": delay(r, steps.get(r.id, {}), "in_care"),
+        }
+        for r in referrals
+    ]
 
 
 def delay(referral, steps, status):
@@ -85,10 +95,17 @@ def index():
     now = utcnow()
     mine = flow.visible_to(current_user)
     open_rows = rows(mine.where(Referral.status.in_(flow.OPEN)), now)
-    groups = [(status, [row for row in open_rows if row["referral"].status == status]) for status in flow.OPEN]
+    groups = [
+        (status, [row for row in open_rows if row["referral"].status == status]) for status in flow.OPEN
+    ]
     finished = rows(mine.where(Referral.status.in_(flow.FINISHED)).limit(50), now)
-    return render_template("referrals/index.html", groups=groups, finished=finished, open_total=len(open_rows),
-                           overdue_count=sum(row["overdue"] for row in open_rows))
+    return render_template(
+        "referrals/index.html",
+        groups=groups,
+        finished=finished,
+        open_total=len(open_rows),
+        overdue_count=sum(row["overdue"] for row in open_rows),
+    )
 
 
 def partner_choices(theme, sector):
@@ -109,9 +126,13 @@ def referral_values(form):
         "partner": Partner.get_by_id(int(form.partenaire.data)),
         "theme": Theme.get(Theme.slug == form.thematique.data),
         "sector": Sector.get(Sector.slug == form.secteur.data),
-        "person_name": form.prenom.data, "person_phone": form.telephone.data or "",
-        "person_email": form.courriel.data or "", "need": form.besoin.data, "urgency": form.urgence.data,
-        "consent_at": consent_moment(form.consentement_date.data), "consent_method": form.consentement_mode.data,
+        "person_name": form.prenom.data,
+        "person_phone": form.telephone.data or "",
+        "person_email": form.courriel.data or "",
+        "need": form.besoin.data,
+        "urgency": form.urgence.data,
+        "consent_at": consent_moment(form.consentement_date.data),
+        "consent_method": form.consentement_mode.data,
     }
 
 
@@ -121,17 +142,26 @@ def new():
     theme = Theme.get_or_none((Theme.slug == request.args.get("thematique", "")) & Theme.parent.is_null())
     sector = Sector.get_or_none(Sector.slug == request.args.get("secteur", ""))
     partners = partner_choices(theme, sector)
-    form = ReferralForm().set_choices(partners, Theme.select(), Sector.select().order_by(Sector.position, Sector.name))
+    form = ReferralForm().set_choices(
+        partners, Theme.select(), Sector.select().order_by(Sector.position, Sector.name)
+    )
     if request.method == "GET":
         form.thematique.data, form.secteur.data = theme.slug if theme else "", sector.slug if sector else ""
         form.consentement_date.data = datetime.now(PARIS).date()
     elif form.validate_on_submit():
         referral = flow.create(current_user._get_current_object(), referral_values(form))
-        flash(f"Orientation envoyée à {referral.partner.name}. La structure la reçoit par e-mail ; "
-              "vous serez prévenu de chacune de ses réponses.", "success")
+        flash(
+            f"Orientation envoyée à {referral.partner.name}. La structure la reçoit par e-mail ; "
+            "vous serez prévenu de chacune de ses réponses.",
+            "success",
+        )
         return redirect(url_for("referrals.show", referral_id=referral.id))
     return render_template(
-        "referrals/new.html", form=form, partners=partners, theme=theme, sector=sector,
+        "referrals/new.html",
+        form=form,
+        partners=partners,
+        theme=theme,
+        sector=sector,
         themes=Theme.select().where(Theme.parent.is_null()).order_by(Theme.label),
         sectors=Sector.select().order_by(Sector.position, Sector.name),
     ), (400 if form.errors else 200)
@@ -145,9 +175,11 @@ def new():
 def inbox():
     now = utcnow()
     received = flow.visible_to(current_user)
-    return render_template("referrals/inbox.html",
-                           open_rows=rows(received.where(Referral.status.in_(flow.OPEN)), now),
-                           finished=rows(received.where(Referral.status.in_(flow.FINISHED)).limit(50), now))
+    return render_template(
+        "referrals/inbox.html",
+        open_rows=rows(received.where(Referral.status.in_(flow.OPEN)), now),
+        finished=rows(received.where(Referral.status.in_(flow.FINISHED)).limit(50), now),
+    )
 
 
 # -- the referral page (logged in) ---------------------------------------------------------
@@ -173,11 +205,20 @@ def page(referral, actor, forms, action_url, status=200, **extra):
     flow.log_access(referral, actor)
     accesses = None
     if actor.kind == "sender":
-        accesses = referral.accesses.order_by(ReferralAccess.created_at.desc(), ReferralAccess.id.desc()).limit(30)
+        accesses = referral.accesses.order_by(
+            ReferralAccess.created_at.desc(), ReferralAccess.id.desc()
+        ).limit(30)
     timeline = referral.transitions.order_by(ReferralTransition.created_at, ReferralTransition.id)
-    return render_template("referrals/show.html", referral=referral, timeline=timeline, accesses=accesses,
-                           forms=allowed_forms(referral, actor.kind, forms), action_url=action_url,
-                           viewer=actor.kind, **extra), status
+    return render_template(
+        "referrals/show.html",
+        referral=referral,
+        timeline=timeline,
+        accesses=accesses,
+        forms=allowed_forms(referral, actor.kind, forms),
+        action_url=action_url,
+        viewer=actor.kind,
+        **extra,
+    ), status
 
 
 def mark_seen(referral, actor, nonce=None):
@@ -194,8 +235,12 @@ def show(referral_id):
     actor = flow.actor_for(current_user)
     if actor.kind == "partner":
         referral = mark_seen(referral, actor)
-    return page(referral, actor, answer_forms(),
-                lambda action: url_for("referrals.act", referral_id=referral.id, action=action))
+    return page(
+        referral,
+        actor,
+        answer_forms(),
+        lambda action: url_for("referrals.act", referral_id=referral.id, action=action),
+    )
 
 
 def changes_from(form):
@@ -216,8 +261,9 @@ def answer_with(referral, actor, action, nonce=None):
     form = allowed_forms(referral, actor.kind, forms)[action]
     if not form.validate_on_submit():
         return None, forms
-    return flow.transition(referral.id, target, actor, comment=form.commentaire.data, nonce=nonce,
-                           **changes_from(form)), None
+    return flow.transition(
+        referral.id, target, actor, comment=form.commentaire.data, nonce=nonce, **changes_from(form)
+    ), None
 
 
 @bp.post("/<int:referral_id>/<action>")
@@ -227,8 +273,13 @@ def act(referral_id, action):
     actor = flow.actor_for(current_user)
     updated, forms = answer_with(referral, actor, action)
     if updated is None:
-        return page(referral, actor, forms, lambda name: url_for("referrals.act", referral_id=referral.id,
-                                                                 action=name), status=400)
+        return page(
+            referral,
+            actor,
+            forms,
+            lambda name: url_for("referrals.act", referral_id=referral.id, action=name),
+            status=400,
+        )
     flash(f"C'est noté : l'orientation est maintenant « {REFERRAL_STATUSES[updated.status]} ».", "success")
     return redirect(url_for("referrals.show", referral_id=referral.id))
 
@@ -250,16 +301,23 @@ def read_link(token):
     except tokens.LinkError as error:
         return referral, None, link_problem(str(error), referral, 400, token)
     if nonce != referral.token_nonce:
-        return referral, None, link_problem("Ce lien a déjà servi : une réponse a été donnée avec lui.",
-                                            referral, 400, token)
+        return (
+            referral,
+            None,
+            link_problem("Ce lien a déjà servi : une réponse a été donnée avec lui.", referral, 400, token),
+        )
     return referral, nonce, None
 
 
 def link_problem(message, referral, status, token=None):
     """A French page; it offers a new link while the partner still has something to answer."""
     offer = referral is not None and referral.status in flow.OPEN and token is not None
-    return render_template("referrals/link_problem.html", message=message, referral=referral,
-                           offer_token=token if offer else None), status
+    return render_template(
+        "referrals/link_problem.html",
+        message=message,
+        referral=referral,
+        offer_token=token if offer else None,
+    ), status
 
 
 @bp.get("/reponse/<token>")
@@ -269,8 +327,13 @@ def answer(token):
         return problem
     actor = flow.link_actor(referral)
     referral = mark_seen(referral, actor, nonce)
-    return page(referral, actor, answer_forms(), lambda action: url_for("referrals.answer_action", token=token,
-                                                                        action=action), via_link=True)
+    return page(
+        referral,
+        actor,
+        answer_forms(),
+        lambda action: url_for("referrals.answer_action", token=token, action=action),
+        via_link=True,
+    )
 
 
 @bp.post("/reponse/<token>/<action>")
@@ -281,10 +344,17 @@ def answer_action(token, action):
     actor = flow.link_actor(referral)
     updated, forms = answer_with(referral, actor, action, nonce=nonce)
     if updated is None:
-        return page(referral, actor, forms, lambda name: url_for("referrals.answer_action", token=token,
-                                                                 action=name), status=400, via_link=True)
-    return render_template("referrals/answered.html", referral=updated,
-                           next_link_sent=updated.status in ("accepted", "in_care"))
+        return page(
+            referral,
+            actor,
+            forms,
+            lambda name: url_for("referrals.answer_action", token=token, action=name),
+            status=400,
+            via_link=True,
+        )
+    return render_template(
+        "referrals/answered.html", referral=updated, next_link_sent=updated.status in ("accepted", "in_care")
+    )
 
 
 def link_rate_limit():
@@ -302,8 +372,12 @@ def renew_link(token):
         return link_problem(str(error), None, 400)
     referral = Referral.get_or_none(Referral.id == referral_id) or abort(404)
     if referral.status not in flow.OPEN:
-        return link_problem(f"Cette orientation est « {REFERRAL_STATUSES[referral.status]} » : "
-                            "il n'y a plus rien à y répondre.", referral, 409)
+        return link_problem(
+            f"Cette orientation est « {REFERRAL_STATUSES[referral.status]} » : "
+            "il n'y a plus rien à y répondre.",
+            referral,
+            409,
+        )
     with db.atomic():
         flow.send_link(referral, "Voici un nouveau lien pour voir l'orientation et y répondre :")
     return render_template("referrals/link_sent.html", referral=referral)

@@ -3,18 +3,38 @@
 One place for the recurrence rules, so that the public site, the poster and
 the iCalendar feeds always agree on the same dates.
 """
+
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-from dateutil.rrule import FR, MO, SA, SU, TH, TU, WE, WEEKLY, MONTHLY, rrule
+from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
 
 PARIS = ZoneInfo("Europe/Paris")
 RRULE_DAYS = {"MO": MO, "TU": TU, "WE": WE, "TH": TH, "FR": FR, "SA": SA, "SU": SU}
-DAY_NAMES = {"MO": "lundi", "TU": "mardi", "WE": "mercredi", "TH": "jeudi", "FR": "vendredi",
-             "SA": "samedi", "SU": "dimanche"}
-MONTH_NAMES = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-               "septembre", "octobre", "novembre", "décembre"]
+DAY_NAMES = {
+    "MO": "lundi",
+    "TU": "mardi",
+    "WE": "mercredi",
+    "TH": "jeudi",
+    "FR": "vendredi",
+    "SA": "samedi",
+    "SU": "dimanche",
+}
+MONTH_NAMES = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 def public_holidays(start, end, postcode=""):
@@ -31,8 +51,10 @@ def rule(permanence, until=None):
     """The dateutil rrule of a permanence, from its first possible day."""
     days = [RRULE_DAYS[code] for code in permanence.weekday_codes]
     end = min(filter(None, [permanence.valid_to, until]), default=None)
-    common = {"dtstart": datetime.combine(permanence.valid_from, time()),
-              "until": datetime.combine(end, time()) if end else None}
+    common = {
+        "dtstart": datetime.combine(permanence.valid_from, time()),
+        "until": datetime.combine(end, time()) if end else None,
+    }
     if permanence.recurrence == "monthly":
         return rrule(MONTHLY, byweekday=[day(permanence.month_week) for day in days], **common)
     return rrule(WEEKLY, interval=permanence.every_n_weeks, byweekday=days, wkst=MO, **common)
@@ -100,8 +122,11 @@ def describe(permanence):
     days = [DAY_NAMES[code] for code in permanence.weekday_codes]
     named = days[0] if len(days) == 1 else ", ".join(days[:-1]) + " et " + days[-1]
     if permanence.recurrence == "monthly":
-        rank = "dernier" if permanence.month_week == -1 else (
-            "1er" if permanence.month_week == 1 else f"{permanence.month_week}e")
+        rank = (
+            "dernier"
+            if permanence.month_week == -1
+            else ("1er" if permanence.month_week == 1 else f"{permanence.month_week}e")
+        )
         when = f"le {rank} {named} du mois"
     elif permanence.every_n_weeks == 1:
         when = f"chaque {named}"

@@ -1,4 +1,5 @@
 """HTTP security headers on every answer of the portal."""
+
 from flask import request
 
 # No inline script anywhere in the portal: scripts and styles come from

@@ -3,6 +3,7 @@
 In production a web server serves site/ itself and proxies /portail/ only;
 PORTAL_SERVE_SITE=false turns this off.
 """
+
 import os
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory

@@ -10,6 +10,7 @@ never goes through Markdown, so it can inject neither HTML nor Markdown
 (links, headings, tables), and the build skips parsing thousands of HTML
 bodies. Front-matter titles are HTML-escaped too: the theme prints them as is.
 """
+
 import html
 import json
 import os
@@ -19,8 +20,8 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import jinja2
-from flask import has_app_context
 import segno
+from flask import has_app_context
 from markupsafe import Markup
 from mkdocs.structure.files import File, InclusionLevel
 from peewee import JOIN, fn, prefetch
@@ -170,11 +171,19 @@ class SiteData:
 
     def permanence_view(self, permanence):
         horizon = self.today + timedelta(days=60)
-        closed = [(day, reason) for day, reason in schedule.occurrences(permanence, self.today, horizon) if reason]
-        changed = [(schedule.change_when(change, permanence), change.note)
-                   for change in schedule.changed_days(permanence, self.today, horizon).values()]
-        return {"permanence": permanence, "next_dates": schedule.next_dates(permanence, self.today), "closed": closed,
-                "changed": changed}
+        closed = [
+            (day, reason) for day, reason in schedule.occurrences(permanence, self.today, horizon) if reason
+        ]
+        changed = [
+            (schedule.change_when(change, permanence), change.note)
+            for change in schedule.changed_days(permanence, self.today, horizon).values()
+        ]
+        return {
+            "permanence": permanence,
+            "next_dates": schedule.next_dates(permanence, self.today),
+            "closed": closed,
+            "changed": changed,
+        }
 
     def seats_left(self, event):
         if event.capacity is None:
@@ -194,22 +203,44 @@ class SiteData:
         for partner in self.partners:
             by_letter[initial(partner.name)].append(partner)
         theme_partners = self.partners_by_theme()
-        top_themes = [(t, len(theme_partners[t.id])) for t in self.theme_by_id.values()
-                      if t.parent_id is None and theme_partners[t.id]]
+        top_themes = [
+            (t, len(theme_partners[t.id]))
+            for t in self.theme_by_id.values()
+            if t.parent_id is None and theme_partners[t.id]
+        ]
         top_themes.sort(key=lambda item: item[0].label)
-        yield helpers.page("annuaire/", "Annuaire des partenaires", "directory.html", in_nav=True,
-                           partners=self.partners, by_letter=sorted(by_letter.items()),
-                           theme_counts=top_themes, sectors=self.sectors)
+        yield helpers.page(
+            "annuaire/",
+            "Annuaire des partenaires",
+            "directory.html",
+            in_nav=True,
+            partners=self.partners,
+            by_letter=sorted(by_letter.items()),
+            theme_counts=top_themes,
+            sectors=self.sectors,
+        )
         for theme_id, partners in theme_partners.items():
             theme = self.theme_by_id[theme_id]
-            yield helpers.page(urls.site_path("theme", theme), f"Thématique : {theme.label}", "partner_list.html",
-                               heading=f"Thématique : {theme.label}", partners=partners, sector=None,
-                               intro=f"Les partenaires qui aident sur « {theme.label} ».")
+            yield helpers.page(
+                urls.site_path("theme", theme),
+                f"Thématique : {theme.label}",
+                "partner_list.html",
+                heading=f"Thématique : {theme.label}",
+                partners=partners,
+                sector=None,
+                intro=f"Les partenaires qui aident sur « {theme.label} ».",
+            )
         for sector in self.sectors:
             partners = [p for p in self.partners if sector in self.sectors_of[p.id]]
-            yield helpers.page(urls.site_path("sector", sector), f"Partenaires — {sector.name}", "partner_list.html",
-                               heading=f"Partenaires du quartier {sector.name}", partners=partners, sector=sector,
-                               intro=sector.areas)
+            yield helpers.page(
+                urls.site_path("sector", sector),
+                f"Partenaires — {sector.name}",
+                "partner_list.html",
+                heading=f"Partenaires du quartier {sector.name}",
+                partners=partners,
+                sector=sector,
+                intro=sector.areas,
+            )
         permanences_of, events_of = defaultdict(list), self.events_by_partner()
         participations_of = defaultdict(list)
         upcoming_ids = {event.id for event in self.upcoming_events()}
@@ -221,11 +252,16 @@ class SiteData:
             permanences_of[permanence.partner_id].append(permanence)
         for partner in self.partners:
             yield helpers.page(
-                urls.site_path("partner", partner), partner.name, "partner.html", partner=partner,
-                description=partner.summary, website=safe_website(partner.website),
+                urls.site_path("partner", partner),
+                partner.name,
+                "partner.html",
+                partner=partner,
+                description=partner.summary,
+                website=safe_website(partner.website),
                 themes=sorted(self.themes_of[partner.id], key=lambda t: t.label),
                 sectors=self.sectors_of[partner.id],
-                permanences=permanences_of[partner.id], events=events_of[partner.id],
+                permanences=permanences_of[partner.id],
+                events=events_of[partner.id],
                 participations=participations_of[partner.id],
             )
 
@@ -246,17 +282,35 @@ class SiteData:
         by_sector = defaultdict(list)
         for permanence in self.permanences:
             by_sector[permanence.sector_id].append(self.permanence_view(permanence))
-        yield helpers.page("permanences/", "Permanences par quartier", "permanences_index.html", in_nav=True,
-                           sectors=[(s, len(by_sector[s.id])) for s in self.sectors])
+        yield helpers.page(
+            "permanences/",
+            "Permanences par quartier",
+            "permanences_index.html",
+            in_nav=True,
+            sectors=[(s, len(by_sector[s.id])) for s in self.sectors],
+        )
         for sector in self.sectors:
             views = by_sector[sector.id]
-            yield helpers.page(urls.site_path("permanences", sector), f"Permanences — {sector.name}",
-                               "permanences_sector.html", sector=sector, permanences=views,
-                               description=f"Jours, heures et lieux des permanences du quartier {sector.name}.")
+            yield helpers.page(
+                urls.site_path("permanences", sector),
+                f"Permanences — {sector.name}",
+                "permanences_sector.html",
+                sector=sector,
+                permanences=views,
+                description=f"Jours, heures et lieux des permanences du quartier {sector.name}.",
+            )
             page_url = urls.public_url("permanences", sector, {"BASE_URL": helpers.base_url})
-            yield helpers.page(urls.site_path("poster", sector), f"Affiche — {sector.name}", "poster.html",
-                               sector=sector, permanences=views, page_url=page_url, qr_svg=qr_svg(page_url),
-                               hide=["navigation", "toc"], search=False)
+            yield helpers.page(
+                urls.site_path("poster", sector),
+                f"Affiche — {sector.name}",
+                "poster.html",
+                sector=sector,
+                permanences=views,
+                page_url=page_url,
+                qr_svg=qr_svg(page_url),
+                hide=["navigation", "toc"],
+                search=False,
+            )
 
     def event_pages(self, helpers):
         upcoming = self.upcoming_events()
@@ -264,10 +318,16 @@ class SiteData:
         topic_events = defaultdict(list)
         for event in meetings:
             topic_events[event.topic_id].append(event)
-        yield helpers.page("rencontres/", "Rencontres inter-partenaires", "meetings.html", in_nav=True,
-                           upcoming=[e for e in meetings if e in upcoming],
-                           past=[e for e in reversed(meetings) if e not in upcoming],
-                           topics=sorted(self.topics, key=lambda t: t.title), topic_events=topic_events)
+        yield helpers.page(
+            "rencontres/",
+            "Rencontres inter-partenaires",
+            "meetings.html",
+            in_nav=True,
+            upcoming=[e for e in meetings if e in upcoming],
+            past=[e for e in reversed(meetings) if e not in upcoming],
+            topics=sorted(self.topics, key=lambda t: t.title),
+            topic_events=topic_events,
+        )
         yield from self.agenda_pages(helpers, upcoming)
         for event in self.events:
             yield from self.event_page_and_filter(helpers, event)
@@ -278,26 +338,64 @@ class SiteData:
         participants = self.participants[event.id]
         path = urls.site_path("event", event)
         without = sum(o.without_diploma for p in participants for o in p.offers)
-        common = dict(event=event, description=f"{EVENT_KINDS[event.kind]} — {schedule.event_when(event)}",
-                      offers_without_diploma=without, all_path=path, filtered_path=f"{path}sans-diplome/")
-        yield helpers.page(path, event.title, "event.html", participants=participants, filtered=False, **common)
+        common = dict(
+            event=event,
+            description=f"{EVENT_KINDS[event.kind]} — {schedule.event_when(event)}",
+            offers_without_diploma=without,
+            all_path=path,
+            filtered_path=f"{path}sans-diplome/",
+        )
+        yield helpers.page(
+            path, event.title, "event.html", participants=participants, filtered=False, **common
+        )
         if without:
             kept = [p for p in participants if any(o.without_diploma for o in p.offers)]
-            yield helpers.page(common["filtered_path"], f"{event.title} — offres sans diplôme", "event.html",
-                               participants=kept, filtered=True, **common)
+            yield helpers.page(
+                common["filtered_path"],
+                f"{event.title} — offres sans diplôme",
+                "event.html",
+                participants=kept,
+                filtered=True,
+                **common,
+            )
 
     def agenda_pages(self, helpers, upcoming):
-        kinds = [("agenda/", "Tout")] + [(f"agenda/type/{code}/", label) for code, label in EVENT_KINDS.items()]
+        kinds = [("agenda/", "Tout")] + [
+            (f"agenda/type/{code}/", label) for code, label in EVENT_KINDS.items()
+        ]
         sectors = [(f"agenda/secteur/{s.slug}/", s.name) for s in self.sectors]
         filters = {"kinds": kinds, "sectors": sectors}
         views = [("agenda/", "Agenda", upcoming, ("all",))]
-        views += [(f"agenda/type/{code}/", f"Agenda — {label}", [e for e in upcoming if e.kind == code],
-                   ("kind", code)) for code, label in EVENT_KINDS.items()]
-        views += [(f"agenda/secteur/{s.slug}/", f"Agenda — {s.name}", [e for e in upcoming if e.sector_id == s.id],
-                   ("sector", s)) for s in self.sectors]
+        views += [
+            (
+                f"agenda/type/{code}/",
+                f"Agenda — {label}",
+                [e for e in upcoming if e.kind == code],
+                ("kind", code),
+            )
+            for code, label in EVENT_KINDS.items()
+        ]
+        views += [
+            (
+                f"agenda/secteur/{s.slug}/",
+                f"Agenda — {s.name}",
+                [e for e in upcoming if e.sector_id == s.id],
+                ("sector", s),
+            )
+            for s in self.sectors
+        ]
         for path, title, events, feed in views:
-            yield helpers.page(path, title, "agenda.html", in_nav=(path == "agenda/"), heading=title,
-                               months=by_month(events), filters=filters, current=path, feed=feed)
+            yield helpers.page(
+                path,
+                title,
+                "agenda.html",
+                in_nav=(path == "agenda/"),
+                heading=title,
+                months=by_month(events),
+                filters=filters,
+                current=path,
+                feed=feed,
+            )
 
 
 class PageHelpers:
@@ -400,4 +498,6 @@ def by_month(events):
     for event in events:
         start = schedule.local(event.starts_at)
         months[(start.year, start.month)].append(event)
-    return [(f"{schedule.MONTH_NAMES[m - 1].capitalize()} {y}", evs) for (y, m), evs in sorted(months.items())]
+    return [
+        (f"{schedule.MONTH_NAMES[m - 1].capitalize()} {y}", evs) for (y, m), evs in sorted(months.items())
+    ]

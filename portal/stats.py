@@ -5,6 +5,7 @@ Nothing here reads personal data: only states, dates, themes, sectors and
 partners, which anonymisation keeps, so figures do not change when the
 personal data of old referrals is erased. Charts are SVG drawn on the server.
 """
+
 import csv
 import io
 from collections import Counter
@@ -63,8 +64,11 @@ class Filters:
         return datetime.combine(self.end + timedelta(days=1), time(), tzinfo=PARIS)
 
     def args(self):
-        return {"du": self.start.isoformat(), "au": self.end.isoformat(),
-                "secteur": self.sector.slug if self.sector else ""}
+        return {
+            "du": self.start.isoformat(),
+            "au": self.end.isoformat(),
+            "secteur": self.sector.slug if self.sector else "",
+        }
 
 
 def parse_day(value):
@@ -79,7 +83,8 @@ def parse_day(value):
 
 def referrals_in(filters):
     query = flow.visible_to(current_user).where(
-        (Referral.created_at >= filters.since) & (Referral.created_at < filters.until))
+        (Referral.created_at >= filters.since) & (Referral.created_at < filters.until)
+    )
     if filters.sector:
         query = query.where(Referral.sector == filters.sector)
     return list(query.order_by(Referral.created_at, Referral.id))
@@ -101,15 +106,25 @@ def facts(referrals):
         answered = min([reached[s] for s in ("accepted", "declined") if s in reached], default=None)
         theme = themes.get(r.theme_id)
         top = themes.get(theme.parent_id) if theme and theme.parent_id else theme
-        rows.append({
-            "id": r.id, "sent": r.created_at, "month": r.created_at.astimezone(PARIS).strftime("%Y-%m"),
-            "theme": top.label if top else "Non précisée", "theme_detail": theme.label if theme else "",
-            "sector": sectors.get(r.sector_id, "Non précisé"), "partner": partners.get(r.partner_id, ""),
-            "urgency": URGENCIES.get(r.urgency, r.urgency), "status": r.status, "outcome": r.outcome,
-            "decline_reason": r.decline_reason,
-            "days_to_answer": days_between(r.created_at, answered) if answered else None,
-            "days_to_care": days_between(r.created_at, reached["in_care"]) if "in_care" in reached else None,
-        })
+        rows.append(
+            {
+                "id": r.id,
+                "sent": r.created_at,
+                "month": r.created_at.astimezone(PARIS).strftime("%Y-%m"),
+                "theme": top.label if top else "Non précisée",
+                "theme_detail": theme.label if theme else "",
+                "sector": sectors.get(r.sector_id, "Non précisé"),
+                "partner": partners.get(r.partner_id, ""),
+                "urgency": URGENCIES.get(r.urgency, r.urgency),
+                "status": r.status,
+                "outcome": r.outcome,
+                "decline_reason": r.decline_reason,
+                "days_to_answer": days_between(r.created_at, answered) if answered else None,
+                "days_to_care": days_between(r.created_at, reached["in_care"])
+                if "in_care" in reached
+                else None,
+            }
+        )
     return rows
 
 
@@ -121,7 +136,20 @@ def result_label(row):
     return REFERRAL_STATUSES[row["status"]]
 
 
-SHORT_MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
+SHORT_MONTHS = [
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+]
 
 
 def month_label(key):
@@ -161,7 +189,9 @@ def summary(rows):
     # don't count against the hand-off rate.
     counted_rows = [row for row in rows if row["status"] != "withdrawn"]
     return {
-        "total": len(rows), "in_care": len(cared), "base": len(counted_rows),
+        "total": len(rows),
+        "in_care": len(cared),
+        "base": len(counted_rows),
         "rate": round(100 * len(cared) / len(counted_rows)) if counted_rows else None,
         "median_answer": median(answered) if answered else None,
         "median_care": median(cared) if cared else None,
@@ -173,8 +203,12 @@ def summary(rows):
 
 def meetings(filters, now):
     """Per kind of event held in the period: how many, seats booked, people present."""
-    held = Event.select().where((Event.status == "scheduled") & (Event.starts_at >= filters.since)
-                                & (Event.starts_at < filters.until) & (Event.ends_at <= now))
+    held = Event.select().where(
+        (Event.status == "scheduled")
+        & (Event.starts_at >= filters.since)
+        & (Event.starts_at < filters.until)
+        & (Event.ends_at <= now)
+    )
     if filters.sector:
         held = held.where(Event.sector == filters.sector)
     table = {}
@@ -191,14 +225,18 @@ def meetings(filters, now):
 def permanences(filters):
     """Per sector: office hours held in the period (up to today), and those closed."""
     last = min(filters.end, filters.today)
-    query = Permanence.select().where((Permanence.valid_from <= last)
-                                      & (Permanence.valid_to.is_null() | (Permanence.valid_to >= filters.start)))
+    query = Permanence.select().where(
+        (Permanence.valid_from <= last)
+        & (Permanence.valid_to.is_null() | (Permanence.valid_to >= filters.start))
+    )
     if filters.sector:
         query = query.where(Permanence.sector == filters.sector)
     table = {}
     for permanence in query:
         entry = table.setdefault(permanence.sector.name, {"held": 0, "closed": 0})
-        for _, closed_because in occurrences(permanence, filters.start, last) if last >= filters.start else []:
+        for _, closed_because in (
+            occurrences(permanence, filters.start, last) if last >= filters.start else []
+        ):
             entry["closed" if closed_because else "held"] += 1
     return sorted(table.items())
 
@@ -223,20 +261,35 @@ def overview():
     rows = facts(referrals_in(filters))
     per_month = Counter(row["month"] for row in rows)
     return render_template(
-        "stats/overview.html", filters=filters, summary=summary(rows), days_text=days_text,
+        "stats/overview.html",
+        filters=filters,
+        summary=summary(rows),
+        days_text=days_text,
         months=[(month_label(key), per_month[key]) for key in months(filters)],
-        themes=counted(rows, "theme"), sectors=counted(rows, "sector"), partners=by_partner(rows),
+        themes=counted(rows, "theme"),
+        sectors=counted(rows, "sector"),
+        partners=by_partner(rows),
         results=Counter(result_label(row) for row in rows).most_common(),
-        meetings=meetings(filters, utcnow()), permanences=permanences(filters),
+        meetings=meetings(filters, utcnow()),
+        permanences=permanences(filters),
         sector_choices=Sector.select().order_by(Sector.position, Sector.name),
     )
 
 
 CSV_COLUMNS = {
-    "numero": "id", "date_envoi": "sent", "mois": "month", "thematique": "theme",
-    "thematique_detail": "theme_detail", "quartier": "sector", "structure": "partner", "urgence": "urgency",
-    "etat": "status", "resultat": "outcome", "motif_refus": "decline_reason",
-    "jours_avant_reponse": "days_to_answer", "jours_avant_prise_en_charge": "days_to_care",
+    "numero": "id",
+    "date_envoi": "sent",
+    "mois": "month",
+    "thematique": "theme",
+    "thematique_detail": "theme_detail",
+    "quartier": "sector",
+    "structure": "partner",
+    "urgence": "urgency",
+    "etat": "status",
+    "resultat": "outcome",
+    "motif_refus": "decline_reason",
+    "jours_avant_reponse": "days_to_answer",
+    "jours_avant_prise_en_charge": "days_to_care",
 }
 
 
@@ -263,5 +316,8 @@ def export_csv():
     for row in facts(referrals_in(filters)):
         writer.writerow([csv_value(row, key) for key in CSV_COLUMNS.values()])
     name = f"orientations-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

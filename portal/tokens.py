@@ -4,6 +4,7 @@ A token carries the record's id and its current ``token_nonce``; changing the
 nonce (after use, on withdrawal or erasure…) makes every older link void.
 Nothing needs to be stored per link, so any worker can check any link.
 """
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 

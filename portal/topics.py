@@ -5,6 +5,7 @@ lists it), declines it, or merges it into an accepted topic that already
 covers it. Partners propose from their account or from their emailed
 self-service link, like every other change to their own data.
 """
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from peewee import JOIN, fn
 
@@ -28,27 +29,46 @@ DECIDED_SHOWN = 20
 def propose():
     partner = current_partner()
     if partner is None:
-        flash("Pour proposer un thème de rencontre, connectez-vous avec le compte de votre structure, "
-              "ou demandez ici un lien par e-mail.", "info")
+        flash(
+            "Pour proposer un thème de rencontre, connectez-vous avec le compte de votre structure, "
+            "ou demandez ici un lien par e-mail.",
+            "info",
+        )
         return redirect(url_for("partners.request_link"))
     form = TopicProposalForm()
     if form.validate_on_submit():
         with db.atomic():
-            topic = Topic.create(title=form.titre.data, description=form.description.data, proposed_by=partner,
-                                 status="proposed")
+            topic = Topic.create(
+                title=form.titre.data,
+                description=form.description.data,
+                proposed_by=partner,
+                status="proposed",
+            )
             tell_the_team(topic, partner)
-        flash("Merci ! Votre proposition est transmise à l'équipe de médiation, qui vous recontactera.", "success")
+        flash(
+            "Merci ! Votre proposition est transmise à l'équipe de médiation, qui vous recontactera.",
+            "success",
+        )
         return redirect(url_for("topics.propose"))
-    proposals = Topic.select().where(Topic.proposed_by == partner).order_by(Topic.created_at.desc(), Topic.id.desc())
-    return render_template("topics/propose.html", form=form, partner=partner, proposals=list(proposals),
-                           statuses=TOPIC_STATUSES), (400 if form.errors else 200)
+    proposals = (
+        Topic.select().where(Topic.proposed_by == partner).order_by(Topic.created_at.desc(), Topic.id.desc())
+    )
+    return render_template(
+        "topics/propose.html", form=form, partner=partner, proposals=list(proposals), statuses=TOPIC_STATUSES
+    ), (400 if form.errors else 200)
 
 
 def tell_the_team(topic, partner):
     """Each active mediator and admin learns of the proposal, so that none waits unseen."""
     for user in User.select().where(User.role.in_(STAFF) & User.active):
-        mail.queue(user.email, f"Nouveau thème de rencontre proposé : {topic.title}", "staff_new_topic",
-                   topic=topic, partner=partner, link=urls.portal_url("topics.index"))
+        mail.queue(
+            user.email,
+            f"Nouveau thème de rencontre proposé : {topic.title}",
+            "staff_new_topic",
+            topic=topic,
+            partner=partner,
+            link=urls.portal_url("topics.index"),
+        )
 
 
 # -- the team's side ------------------------------------------------------------------
@@ -59,8 +79,10 @@ def accepted_topics():
 
 
 def decision_forms(topic, merge_targets):
-    return {"decline": TopicDeclineForm(prefix=f"refus-{topic.id}", formdata=None),
-            "merge": TopicMergeForm(prefix=f"regroupement-{topic.id}", formdata=None).set_choices(merge_targets)}
+    return {
+        "decline": TopicDeclineForm(prefix=f"refus-{topic.id}", formdata=None),
+        "merge": TopicMergeForm(prefix=f"regroupement-{topic.id}", formdata=None).set_choices(merge_targets),
+    }
 
 
 @bp.get("/", endpoint="index")
@@ -75,10 +97,19 @@ def show_index(sent=None):
     if sent:
         forms[sent[0]].update(sent[1])
     current = Topic.select().where(Topic.status.in_(["accepted", "held"])).order_by(fn.LOWER(Topic.title))
-    decided = (with_partner.where(Topic.status.in_(["declined", "merged"]))
-               .order_by(Topic.updated_at.desc(), Topic.id.desc()).limit(DECIDED_SHOWN))
-    return render_template("topics/index.html", proposed=proposed, forms=forms, current=list(current),
-                           decided=list(decided), statuses=TOPIC_STATUSES), (400 if sent else 200)
+    decided = (
+        with_partner.where(Topic.status.in_(["declined", "merged"]))
+        .order_by(Topic.updated_at.desc(), Topic.id.desc())
+        .limit(DECIDED_SHOWN)
+    )
+    return render_template(
+        "topics/index.html",
+        proposed=proposed,
+        forms=forms,
+        current=list(current),
+        decided=list(decided),
+        statuses=TOPIC_STATUSES,
+    ), (400 if sent else 200)
 
 
 def locked_proposal(topic_id):
@@ -101,8 +132,11 @@ def accept(topic_id):
         topic.status = "accepted"
         topic.save()
     request_rebuild()  # accepted topics are listed on the public site
-    flash(f"Le thème « {topic.title} » est retenu : il paraîtra sur le site public et peut être choisi "
-          "pour une rencontre.", "success")
+    flash(
+        f"Le thème « {topic.title} » est retenu : il paraîtra sur le site public et peut être choisi "
+        "pour une rencontre.",
+        "success",
+    )
     return back_to_index()
 
 

@@ -3,6 +3,7 @@
 The site generator writes pages at these paths and the feeds, emails and
 portal pages link to them, so they are defined once, here.
 """
+
 from flask import current_app
 
 

@@ -1,4 +1,5 @@
 """axe-core, shipped inside axe-playwright-python, run on a page in the browser."""
+
 from axe_playwright_python.sync_playwright import Axe
 
 _axe = Axe()

@@ -4,9 +4,10 @@ a real SMTP server and a real browser (Debian's chromium driven by Playwright).
 Browser and PostgreSQL tests skip when their tools are missing on a developer's
 machine, and fail loudly in CI (CI=true), where they must run.
 """
+
 import os
-import shutil
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from portal import create_app
-from tests.servers import free_port, postgres_bin, throwaway_postgres, wait_until_up
 from portal.db import db
 from portal.migrations import upgrade
 from portal.models import Theme
+from tests.servers import free_port, postgres_bin, throwaway_postgres, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -207,12 +208,18 @@ def live_server(tmp_path_factory):
     subprocess.run([*relais, "build-site"], env=env, check=True, capture_output=True)
     server = subprocess.Popen(
         [*relais, "run", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url + "/portail/sante")
-        yield {"url": url, "accounts": parse_accounts(demo.stdout), "database_url": env["PORTAL_DATABASE_URL"]}
+        yield {
+            "url": url,
+            "accounts": parse_accounts(demo.stdout),
+            "database_url": env["PORTAL_DATABASE_URL"],
+        }
     finally:
         server.terminate()
         server.wait(timeout=10)

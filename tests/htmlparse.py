@@ -1,4 +1,5 @@
 """A tiny DOM from the standard library's HTML parser, to inspect built pages."""
+
 from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

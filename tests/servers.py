@@ -1,6 +1,7 @@
 """Servers for the tests and the benchmarks: a throw-away PostgreSQL in a
 temporary folder on a free local port, and waiting for a server to answer.
 """
+
 import glob
 import os
 import shutil
@@ -43,9 +44,21 @@ def throwaway_postgres():
     def run(*cmd):
         subprocess.run([*as_postgres, *cmd], check=True, capture_output=True)
 
-    run(str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C")
-    options = (f"-p {port} -k {top} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off "
-               "-c max_connections=200")
+    run(
+        str(bindir / "initdb"),
+        "-D",
+        str(datadir),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C",
+    )
+    options = (
+        f"-p {port} -k {top} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off "
+        "-c max_connections=200"
+    )
     run(str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-w", "-l", str(top / "log"), "start")
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"

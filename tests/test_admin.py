@@ -1,4 +1,5 @@
 """Staff pages: partners, permanences with their closures, places and sectors."""
+
 import json
 from datetime import date, time
 
@@ -11,18 +12,43 @@ from tests.conftest import csrf_token
 BASE = "/portail/gestion"
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 PARTNER = {
-    "statut": "published", "nom": "Épicerie solidaire du Viguier", "typologie": "association", "siret": "",
-    "adresse": "4 rue des Lilas", "complement_adresse": "", "code_postal": "11000", "commune": "Carcassonne",
-    "telephone": "04 68 12 34 56", "courriel": "", "site_web": "",
-    "presentation_resume": "Des courses à petits prix.", "presentation_detail": "",
-    "thematiques": ["equipement-et-alimentation--alimentation"], "secteurs": ["viguier"],
-    "contact_nom": "", "contact_courriel": "", "contact_telephone": "",
+    "statut": "published",
+    "nom": "Épicerie solidaire du Viguier",
+    "typologie": "association",
+    "siret": "",
+    "adresse": "4 rue des Lilas",
+    "complement_adresse": "",
+    "code_postal": "11000",
+    "commune": "Carcassonne",
+    "telephone": "04 68 12 34 56",
+    "courriel": "",
+    "site_web": "",
+    "presentation_resume": "Des courses à petits prix.",
+    "presentation_detail": "",
+    "thematiques": ["equipement-et-alimentation--alimentation"],
+    "secteurs": ["viguier"],
+    "contact_nom": "",
+    "contact_courriel": "",
+    "contact_telephone": "",
 }
 PERMANENCE = {
-    "titre": "Permanence des médiateurs", "partenaire": "", "secteur": "SECTOR", "lieu": "PLACE",
-    "jours": ["TH", "MO"], "heure_debut": "09:00", "heure_fin": "12:00", "recurrence": "weekly",
-    "toutes_les_n_semaines": "1", "semaine_du_mois": "", "debut_validite": "2026-09-01", "fin_validite": "",
-    "notes": "Sans rendez-vous.", "lieu_nom": "", "lieu_adresse": "", "lieu_code_postal": "", "lieu_commune": "",
+    "titre": "Permanence des médiateurs",
+    "partenaire": "",
+    "secteur": "SECTOR",
+    "lieu": "PLACE",
+    "jours": ["TH", "MO"],
+    "heure_debut": "09:00",
+    "heure_fin": "12:00",
+    "recurrence": "weekly",
+    "toutes_les_n_semaines": "1",
+    "semaine_du_mois": "",
+    "debut_validite": "2026-09-01",
+    "fin_validite": "",
+    "notes": "Sans rendez-vous.",
+    "lieu_nom": "",
+    "lieu_adresse": "",
+    "lieu_code_postal": "",
+    "lieu_commune": "",
     "lieu_accessibilite": "",
 }
 
@@ -41,8 +67,15 @@ def world(app):
     with app.app_context():
         sector = Sector.create(name="Viguier et Saint-Jacques", slug="viguier")
         place = Place.create(name="Maison de quartier", address="1 place du Viguier", sector=sector)
-        permanence = Permanence.create(sector=sector, place=place, title="Permanence du lundi", weekdays="MO",
-                                       opens_at=time(9), closes_at=time(12), valid_from=date(2026, 1, 5))
+        permanence = Permanence.create(
+            sector=sector,
+            place=place,
+            title="Permanence du lundi",
+            weekdays="MO",
+            opens_at=time(9),
+            closes_at=time(12),
+            valid_from=date(2026, 1, 5),
+        )
         return {"sector": sector.id, "place": place.id, "permanence": permanence.id}
 
 
@@ -69,8 +102,16 @@ def sequence_of(app, permanence_id):
 
 # -- who may enter --------------------------------------------------------------------
 
-PAGES = ["/partenaires", "/partenaires/nouveau", "/permanences", "/permanences/nouvelle", "/lieux", "/lieux/nouveau",
-         "/secteurs", "/secteurs/nouveau"]
+PAGES = [
+    "/partenaires",
+    "/partenaires/nouveau",
+    "/permanences",
+    "/permanences/nouvelle",
+    "/lieux",
+    "/lieux/nouveau",
+    "/secteurs",
+    "/secteurs/nouveau",
+]
 
 
 def test_anonymous_visitors_are_sent_to_login(client):
@@ -85,8 +126,10 @@ def test_partner_accounts_are_refused(client, make_user, login, world):
     for page in PAGES + [f"/permanences/{world['permanence']}"]:
         assert client.get(BASE + page).status_code == 403
     token = csrf_token(client, "/portail/partenaires/ma-structure")
-    response = client.post(f"{BASE}/permanences/{world['permanence']}/suppression",
-                           data={"csrf_token": token, "confirmation": "oui"})
+    response = client.post(
+        f"{BASE}/permanences/{world['permanence']}/suppression",
+        data={"csrf_token": token, "confirmation": "oui"},
+    )
     assert response.status_code == 403
 
 
@@ -94,8 +137,11 @@ def test_partner_accounts_are_refused(client, make_user, login, world):
 def test_staff_see_every_page(client, make_user, login, world, role):
     make_user(role)
     login(f"{role}@relais.example", "mot-de-passe-solide")
-    for page in PAGES + [f"/permanences/{world['permanence']}", f"/lieux/{world['place']}",
-                         f"/secteurs/{world['sector']}"]:
+    for page in PAGES + [
+        f"/permanences/{world['permanence']}",
+        f"/lieux/{world['place']}",
+        f"/secteurs/{world['sector']}",
+    ]:
         assert client.get(BASE + page).status_code == 200, page
     dashboard = client.get("/portail/").get_data(as_text=True)
     assert f'href="{BASE}/permanences"' in dashboard and f'href="{BASE}/partenaires"' in dashboard
@@ -119,14 +165,17 @@ def test_create_a_partner_published_at_once(app, staff, rebuilds):
     assert PARTNER["nom"] in listing and "1 partenaire trouvé" in listing
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("nom", "", "Ce champ est obligatoire."),
-    ("siret", "12345", "14 chiffres"),
-    ("telephone", "+44 20 7946 0000", "numéro français"),
-    ("contact_courriel", "pas-un-email", "pas valide"),
-    ("statut", "effacé", "Ce choix n'existe pas"),
-    ("secteurs", [], "Choisissez au moins un quartier."),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("nom", "", "Ce champ est obligatoire."),
+        ("siret", "12345", "14 chiffres"),
+        ("telephone", "+44 20 7946 0000", "numéro français"),
+        ("contact_courriel", "pas-un-email", "pas valide"),
+        ("statut", "effacé", "Ce choix n'existe pas"),
+        ("secteurs", [], "Choisissez au moins un quartier."),
+    ],
+)
 def test_bad_partner_input_is_explained_and_kept(app, staff, rebuilds, field, value, message):
     response = post(staff, f"{BASE}/partenaires/nouveau", {**PARTNER, field: value})
     page = response.get_data(as_text=True).replace("&#39;", "'")
@@ -140,13 +189,20 @@ def test_bad_partner_input_is_explained_and_kept(app, staff, rebuilds, field, va
 
 def test_editing_a_published_partner_applies_at_once(app, staff, rebuilds, world):
     with app.app_context():
-        partner = Partner.create(name="Café des parents", slug="cafe-des-parents", status="published",
-                                 pending_changes=json.dumps({"summary": "Proposé par la structure"}))
+        partner = Partner.create(
+            name="Café des parents",
+            slug="cafe-des-parents",
+            status="published",
+            pending_changes=json.dumps({"summary": "Proposé par la structure"}),
+        )
         PartnerSector.create(partner=partner, sector=world["sector"])
     page = staff.get(f"{BASE}/partenaires/{partner.id}").get_data(as_text=True)
     assert "file de modération" in page and 'value="Café des parents"' in page
-    response = post(staff, f"{BASE}/partenaires/{partner.id}",
-                    {**PARTNER, "nom": "Café des parents", "statut": "withdrawn", "contact_nom": "Inès"})
+    response = post(
+        staff,
+        f"{BASE}/partenaires/{partner.id}",
+        {**PARTNER, "nom": "Café des parents", "statut": "withdrawn", "contact_nom": "Inès"},
+    )
     assert response.status_code == 302
     with app.app_context():
         stored = Partner.get_by_id(partner.id)
@@ -203,9 +259,17 @@ def test_create_a_weekly_permanence(app, staff, rebuilds, world):
 def test_create_a_monthly_permanence_in_a_new_place(app, staff, world):
     with app.app_context():
         partner = Partner.create(name="Union des locataires", slug="union", status="published")
-    data = permanence_data(world, partenaire=str(partner.id), lieu="", lieu_nom="Salle Ozanam",
-                           lieu_code_postal="11000", recurrence="monthly", semaine_du_mois="-1", jours=["WE"],
-                           fin_validite="03/07/2027")
+    data = permanence_data(
+        world,
+        partenaire=str(partner.id),
+        lieu="",
+        lieu_nom="Salle Ozanam",
+        lieu_code_postal="11000",
+        recurrence="monthly",
+        semaine_du_mois="-1",
+        jours=["WE"],
+        fin_validite="03/07/2027",
+    )
     assert post(staff, f"{BASE}/permanences/nouvelle", data).status_code == 302
     with app.app_context():
         permanence = Permanence.get(Permanence.title == "Permanence des médiateurs")
@@ -215,22 +279,25 @@ def test_create_a_monthly_permanence_in_a_new_place(app, staff, world):
     assert "Le dernier mercredi du mois" in staff.get(f"{BASE}/permanences").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"heure_fin": "08:30"}, "L'heure de fin doit être après l'heure de début."),
-    ({"heure_debut": "9 heures"}, "Indiquez une heure, par exemple 14:30."),
-    ({"heure_fin": ""}, "Ce champ est obligatoire."),
-    ({"recurrence": "monthly"}, "choisissez la semaine du mois"),
-    ({"recurrence": "monthly", "semaine_du_mois": "2"}, "cochez un seul jour"),
-    ({"jours": []}, "Cochez au moins un jour."),
-    ({"jours": ["XX"]}, "Un des choix envoyés n'existe pas"),
-    ({"fin_validite": "2026-08-31"}, "La date de fin ne peut pas être avant la date de début."),
-    ({"debut_validite": "31/02/2026"}, "Indiquez une date"),
-    ({"lieu": ""}, "Choisissez un lieu dans la liste, ou donnez le nom d'un nouveau lieu"),
-    ({"lieu_nom": "Autre salle"}, "videz ce champ"),
-    ({"secteur": "999"}, "Ce choix n'existe pas"),
-    ({"partenaire": "999"}, "Ce choix n'existe pas"),
-    ({"titre": ""}, "Ce champ est obligatoire."),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"heure_fin": "08:30"}, "L'heure de fin doit être après l'heure de début."),
+        ({"heure_debut": "9 heures"}, "Indiquez une heure, par exemple 14:30."),
+        ({"heure_fin": ""}, "Ce champ est obligatoire."),
+        ({"recurrence": "monthly"}, "choisissez la semaine du mois"),
+        ({"recurrence": "monthly", "semaine_du_mois": "2"}, "cochez un seul jour"),
+        ({"jours": []}, "Cochez au moins un jour."),
+        ({"jours": ["XX"]}, "Un des choix envoyés n'existe pas"),
+        ({"fin_validite": "2026-08-31"}, "La date de fin ne peut pas être avant la date de début."),
+        ({"debut_validite": "31/02/2026"}, "Indiquez une date"),
+        ({"lieu": ""}, "Choisissez un lieu dans la liste, ou donnez le nom d'un nouveau lieu"),
+        ({"lieu_nom": "Autre salle"}, "videz ce champ"),
+        ({"secteur": "999"}, "Ce choix n'existe pas"),
+        ({"partenaire": "999"}, "Ce choix n'existe pas"),
+        ({"titre": ""}, "Ce champ est obligatoire."),
+    ],
+)
 def test_bad_permanence_input_is_explained_and_kept(app, staff, rebuilds, world, changes, message):
     before = sequence_of(app, world["permanence"])
     for url in [f"{BASE}/permanences/nouvelle", f"{BASE}/permanences/{world['permanence']}"]:
@@ -275,34 +342,53 @@ def test_delete_a_permanence_needs_confirmation(app, staff, rebuilds, world):
 
 def test_closures_raise_the_permanence_sequence(app, staff, rebuilds, world):
     pid = world["permanence"]
-    response = post(staff, f"{BASE}/permanences/{pid}/fermetures",
-                    {"fermeture_debut": "2026-12-24", "fermeture_fin": "2027-01-02", "fermeture_motif": "Congés"},
-                    form_url=f"{BASE}/permanences/{pid}")
+    response = post(
+        staff,
+        f"{BASE}/permanences/{pid}/fermetures",
+        {"fermeture_debut": "2026-12-24", "fermeture_fin": "2027-01-02", "fermeture_motif": "Congés"},
+        form_url=f"{BASE}/permanences/{pid}",
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("#fermetures")
     assert sequence_of(app, pid) == 1
-    post(staff, f"{BASE}/permanences/{pid}/fermetures", {"fermeture_debut": "14/12/2026"},
-         form_url=f"{BASE}/permanences/{pid}")
+    post(
+        staff,
+        f"{BASE}/permanences/{pid}/fermetures",
+        {"fermeture_debut": "14/12/2026"},
+        form_url=f"{BASE}/permanences/{pid}",
+    )
     with app.app_context():
         closures = list(Closure.select().order_by(Closure.start_date))
     assert [(c.start_date, c.end_date, c.reason) for c in closures] == [
-        (date(2026, 12, 14), date(2026, 12, 14), ""), (date(2026, 12, 24), date(2027, 1, 2), "Congés")]
+        (date(2026, 12, 14), date(2026, 12, 14), ""),
+        (date(2026, 12, 24), date(2027, 1, 2), "Congés"),
+    ]
     assert sequence_of(app, pid) == 2
     page = staff.get(f"{BASE}/permanences/{pid}").get_data(as_text=True)
     assert "24/12/2026" in page and "Congés" in page
-    response = post(staff, f"{BASE}/permanences/{pid}/fermetures/{closures[1].id}/suppression", {},
-                    form_url=f"{BASE}/permanences/{pid}")
+    response = post(
+        staff,
+        f"{BASE}/permanences/{pid}/fermetures/{closures[1].id}/suppression",
+        {},
+        form_url=f"{BASE}/permanences/{pid}",
+    )
     assert response.status_code == 302
     with app.app_context():
         assert Closure.select().count() == 1
     assert sequence_of(app, pid) == 3 and len(rebuilds) == 3
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"fermeture_debut": "2026-12-24", "fermeture_fin": "2026-12-20"}, "Le dernier jour ne peut pas être avant le premier."),
-    ({"fermeture_debut": ""}, "Ce champ est obligatoire."),
-    ({"fermeture_debut": "demain"}, "Indiquez une date"),
-    ({"fermeture_debut": "2026-12-24", "fermeture_motif": "x" * 201}, "200 caractères au maximum."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (
+            {"fermeture_debut": "2026-12-24", "fermeture_fin": "2026-12-20"},
+            "Le dernier jour ne peut pas être avant le premier.",
+        ),
+        ({"fermeture_debut": ""}, "Ce champ est obligatoire."),
+        ({"fermeture_debut": "demain"}, "Indiquez une date"),
+        ({"fermeture_debut": "2026-12-24", "fermeture_motif": "x" * 201}, "200 caractères au maximum."),
+    ],
+)
 def test_bad_closure_is_explained(app, staff, rebuilds, world, data, message):
     pid = world["permanence"]
     response = post(staff, f"{BASE}/permanences/{pid}/fermetures", data, form_url=f"{BASE}/permanences/{pid}")
@@ -316,8 +402,15 @@ def test_bad_closure_is_explained(app, staff, rebuilds, world, data, message):
 
 def test_unknown_or_foreign_ids_are_404(app, staff, world):
     with app.app_context():
-        other = Permanence.create(sector=world["sector"], place=world["place"], title="Autre", weekdays="TU",
-                                  opens_at=time(14), closes_at=time(16), valid_from=date(2026, 1, 6))
+        other = Permanence.create(
+            sector=world["sector"],
+            place=world["place"],
+            title="Autre",
+            weekdays="TU",
+            opens_at=time(14),
+            closes_at=time(16),
+            valid_from=date(2026, 1, 6),
+        )
         closure = Closure.create(permanence=other, start_date=date(2026, 5, 5), end_date=date(2026, 5, 5))
     for page in ["/partenaires/999", "/permanences/999", "/lieux/999", "/secteurs/999"]:
         assert staff.get(BASE + page).status_code == 404
@@ -358,53 +451,89 @@ def test_changed_occurrences_are_added_replaced_and_deleted(app, staff, rebuilds
     pid, form_url = world["permanence"], f"{BASE}/permanences/{world['permanence']}"
     with app.app_context():
         other = Place.create(name="Centre social Jean Moulin", address="3 rue Lamartine")
-    data = {"exception_jour": "2026-12-07", "exception_debut": "14:00", "exception_fin": "16:30",
-            "exception_lieu": str(other.id), "exception_note": "Travaux à la Maison de quartier"}
+    data = {
+        "exception_jour": "2026-12-07",
+        "exception_debut": "14:00",
+        "exception_fin": "16:30",
+        "exception_lieu": str(other.id),
+        "exception_note": "Travaux à la Maison de quartier",
+    }
     response = post(staff, f"{BASE}/permanences/{pid}/exceptions", data, form_url=form_url)
     assert response.status_code == 302 and response.headers["Location"].endswith("#exceptions")
     assert sequence_of(app, pid) == 1
     # The same day again replaces it (one change per day); the usual place is the empty choice.
-    post(staff, f"{BASE}/permanences/{pid}/exceptions",
-         {**data, "exception_debut": "10:00", "exception_fin": "11:00", "exception_lieu": ""}, form_url=form_url)
-    post(staff, f"{BASE}/permanences/{pid}/exceptions", {**data, "exception_jour": "14/12/2026"}, form_url=form_url)
+    post(
+        staff,
+        f"{BASE}/permanences/{pid}/exceptions",
+        {**data, "exception_debut": "10:00", "exception_fin": "11:00", "exception_lieu": ""},
+        form_url=form_url,
+    )
+    post(
+        staff,
+        f"{BASE}/permanences/{pid}/exceptions",
+        {**data, "exception_jour": "14/12/2026"},
+        form_url=form_url,
+    )
     with app.app_context():
         changes = list(OccurrenceChange.select().order_by(OccurrenceChange.day))
     assert [(c.day, c.opens_at, c.closes_at, c.place_id, c.note) for c in changes] == [
         (date(2026, 12, 7), time(10), time(11), None, "Travaux à la Maison de quartier"),
-        (date(2026, 12, 14), time(14), time(16, 30), other.id, "Travaux à la Maison de quartier")]
+        (date(2026, 12, 14), time(14), time(16, 30), other.id, "Travaux à la Maison de quartier"),
+    ]
     assert sequence_of(app, pid) == 3
     page = staff.get(form_url).get_data(as_text=True)
     assert "07/12/2026" in page and "10 h–11 h" in page and "14 h–16 h 30" in page
     assert "Centre social Jean Moulin" in page and "Le lieu habituel" in page
-    response = post(staff, f"{BASE}/permanences/{pid}/exceptions/{changes[0].id}/suppression", {}, form_url=form_url)
+    response = post(
+        staff, f"{BASE}/permanences/{pid}/exceptions/{changes[0].id}/suppression", {}, form_url=form_url
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("#exceptions")
     with app.app_context():
         assert [c.day for c in OccurrenceChange.select()] == [date(2026, 12, 14)]
     assert sequence_of(app, pid) == 4 and len(rebuilds) == 4
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"exception_jour": "2026-12-08"}, "Ce jour-là, il n&#39;y a pas de permanence."),  # a Tuesday
-    ({"exception_jour": "2025-12-01"}, "Ce jour-là, il n&#39;y a pas de permanence."),  # before it starts
-    ({"exception_jour": "2026-12-28", "closed": True}, "Ce jour-là, il n&#39;y a pas de permanence (Congés)."),
-    ({"exception_jour": "2026-05-25"}, "Ce jour-là, il n&#39;y a pas de permanence (Lundi de Pentecôte)."),
-    ({"exception_fin": "09:00"}, "L&#39;heure de fin doit être après l&#39;heure de début."),
-    ({"exception_jour": ""}, "Ce champ est obligatoire."),
-    ({"exception_debut": "neuf heures"}, "Indiquez une heure"),
-    ({"exception_lieu": "999"}, "Ce choix n&#39;existe pas."),
-    ({"exception_note": "x" * 201}, "200 caractères au maximum."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"exception_jour": "2026-12-08"}, "Ce jour-là, il n&#39;y a pas de permanence."),  # a Tuesday
+        ({"exception_jour": "2025-12-01"}, "Ce jour-là, il n&#39;y a pas de permanence."),  # before it starts
+        (
+            {"exception_jour": "2026-12-28", "closed": True},
+            "Ce jour-là, il n&#39;y a pas de permanence (Congés).",
+        ),
+        (
+            {"exception_jour": "2026-05-25"},
+            "Ce jour-là, il n&#39;y a pas de permanence (Lundi de Pentecôte).",
+        ),
+        ({"exception_fin": "09:00"}, "L&#39;heure de fin doit être après l&#39;heure de début."),
+        ({"exception_jour": ""}, "Ce champ est obligatoire."),
+        ({"exception_debut": "neuf heures"}, "Indiquez une heure"),
+        ({"exception_lieu": "999"}, "Ce choix n&#39;existe pas."),
+        ({"exception_note": "x" * 201}, "200 caractères au maximum."),
+    ],
+)
 def test_bad_changed_occurrence_is_explained(app, staff, rebuilds, world, data, message):
     pid = world["permanence"]
     if data.pop("closed", False):
         with app.app_context():
-            Closure.create(permanence=pid, start_date=date(2026, 12, 21), end_date=date(2027, 1, 3), reason="Congés")
+            Closure.create(
+                permanence=pid, start_date=date(2026, 12, 21), end_date=date(2027, 1, 3), reason="Congés"
+            )
     before = sequence_of(app, pid)
-    values = {"exception_jour": "2026-12-07", "exception_debut": "10:00", "exception_fin": "11:00",
-              "exception_lieu": "", "exception_note": "", **data}
-    response = post(staff, f"{BASE}/permanences/{pid}/exceptions", values, form_url=f"{BASE}/permanences/{pid}")
+    values = {
+        "exception_jour": "2026-12-07",
+        "exception_debut": "10:00",
+        "exception_fin": "11:00",
+        "exception_lieu": "",
+        "exception_note": "",
+        **data,
+    }
+    response = post(
+        staff, f"{BASE}/permanences/{pid}/exceptions", values, form_url=f"{BASE}/permanences/{pid}"
+    )
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and message in page, page[page.find("Rien n"):][:600]
+    assert response.status_code == 400 and message in page, page[page.find("Rien n") :][:600]
     assert 'value="Permanence du lundi"' in page  # the permanence form is still filled
     with app.app_context():
         assert OccurrenceChange.select().count() == 0
@@ -413,9 +542,18 @@ def test_bad_changed_occurrence_is_explained(app, staff, rebuilds, world, data, 
 
 def test_changed_occurrences_of_other_permanences_and_csrf(app, staff, world):
     with app.app_context():
-        other = Permanence.create(sector=world["sector"], place=world["place"], title="Autre", weekdays="TU",
-                                  opens_at=time(14), closes_at=time(16), valid_from=date(2026, 1, 6))
-        change = OccurrenceChange.create(permanence=other, day=date(2026, 5, 5), opens_at=time(9), closes_at=time(10))
+        other = Permanence.create(
+            sector=world["sector"],
+            place=world["place"],
+            title="Autre",
+            weekdays="TU",
+            opens_at=time(14),
+            closes_at=time(16),
+            valid_from=date(2026, 1, 6),
+        )
+        change = OccurrenceChange.create(
+            permanence=other, day=date(2026, 5, 5), opens_at=time(9), closes_at=time(10)
+        )
     pid, form_url = world["permanence"], f"{BASE}/permanences/{world['permanence']}"
     for url, data in [
         (f"{BASE}/permanences/999/exceptions", {"exception_jour": "2026-12-07"}),
@@ -424,8 +562,10 @@ def test_changed_occurrences_of_other_permanences_and_csrf(app, staff, world):
     ]:
         assert post(staff, url, data, form_url=form_url).status_code == 404, url
     good = {"exception_jour": "2026-12-07", "exception_debut": "10:00", "exception_fin": "11:00"}
-    for url, data in [(f"{BASE}/permanences/{pid}/exceptions", good),
-                      (f"{BASE}/permanences/{other.id}/exceptions/{change.id}/suppression", {})]:
+    for url, data in [
+        (f"{BASE}/permanences/{pid}/exceptions", good),
+        (f"{BASE}/permanences/{other.id}/exceptions/{change.id}/suppression", {}),
+    ]:
         response = staff.post(url, data=data)
         assert response.status_code == 400 and "Le formulaire a expiré" in response.get_data(as_text=True)
     with app.app_context():
@@ -436,11 +576,20 @@ def test_changed_occurrences_of_other_permanences_and_csrf(app, staff, world):
 
 
 def test_places_list_and_edit(app, staff, rebuilds, world):
-    data = {"lieu_nom": "Local de la Régie", "lieu_adresse": "2 rue Ozanam", "lieu_code_postal": "11000",
-            "lieu_commune": "Carcassonne", "lieu_secteur": "", "lieu_accessibilite": "Rez-de-chaussée"}
+    data = {
+        "lieu_nom": "Local de la Régie",
+        "lieu_adresse": "2 rue Ozanam",
+        "lieu_code_postal": "11000",
+        "lieu_commune": "Carcassonne",
+        "lieu_secteur": "",
+        "lieu_accessibilite": "Rez-de-chaussée",
+    }
     assert post(staff, f"{BASE}/lieux/nouveau", data).status_code == 302
-    response = post(staff, f"{BASE}/lieux/{world['place']}",
-                    {**data, "lieu_nom": "Maison de quartier du Viguier", "lieu_secteur": str(world["sector"])})
+    response = post(
+        staff,
+        f"{BASE}/lieux/{world['place']}",
+        {**data, "lieu_nom": "Maison de quartier du Viguier", "lieu_secteur": str(world["sector"])},
+    )
     assert response.status_code == 302
     listing = staff.get(f"{BASE}/lieux").get_data(as_text=True)
     assert "Local de la Régie" in listing and "Maison de quartier du Viguier" in listing
@@ -453,14 +602,26 @@ def test_places_list_and_edit(app, staff, rebuilds, world):
 
 
 def test_sector_slug_is_made_once(app, staff, rebuilds, world):
-    assert post(staff, f"{BASE}/secteurs/nouveau", {"nom": "Grazailles — Fleming", "communes_quartiers": "",
-                                                    "ordre": "3"}).status_code == 302
-    assert post(staff, f"{BASE}/secteurs/nouveau", {"nom": "Grazailles Fleming", "ordre": "4"}).status_code == 302
+    assert (
+        post(
+            staff,
+            f"{BASE}/secteurs/nouveau",
+            {"nom": "Grazailles — Fleming", "communes_quartiers": "", "ordre": "3"},
+        ).status_code
+        == 302
+    )
+    assert (
+        post(staff, f"{BASE}/secteurs/nouveau", {"nom": "Grazailles Fleming", "ordre": "4"}).status_code
+        == 302
+    )
     with app.app_context():
         first, second = Sector.select().where(Sector.id != world["sector"]).order_by(Sector.id)
     assert (first.slug, second.slug) == ("grazailles-fleming", "grazailles-fleming-2")
-    response = post(staff, f"{BASE}/secteurs/{first.id}", {"nom": "Grazailles", "communes_quartiers": "Grazailles",
-                                                          "ordre": "1"})
+    response = post(
+        staff,
+        f"{BASE}/secteurs/{first.id}",
+        {"nom": "Grazailles", "communes_quartiers": "Grazailles", "ordre": "1"},
+    )
     assert response.status_code == 302
     with app.app_context():
         renamed = Sector.get_by_id(first.id)
@@ -476,22 +637,39 @@ def test_sector_slug_is_made_once(app, staff, rebuilds, world):
 
 def test_html_and_script_stay_text(app, staff, world):
     with app.app_context():
-        partner = Partner.create(name=EVIL, slug="evil", status="published", summary=EVIL, contact_name=EVIL,
-                                 commune=EVIL)
+        partner = Partner.create(
+            name=EVIL, slug="evil", status="published", summary=EVIL, contact_name=EVIL, commune=EVIL
+        )
         Sector.update(name=EVIL, areas=EVIL).execute()
         Place.update(name=EVIL, address=EVIL, accessibility=EVIL).execute()
         Permanence.update(title=EVIL, notes=EVIL, partner=partner).execute()
-        Closure.create(permanence=world["permanence"], start_date=date(2026, 5, 5), end_date=date(2026, 5, 5),
-                       reason=EVIL)
-    pages = ["/partenaires", f"/partenaires/{partner.id}", "/permanences", f"/permanences/{world['permanence']}",
-             "/permanences/nouvelle", "/lieux", f"/lieux/{world['place']}", "/secteurs", f"/secteurs/{world['sector']}"]
+        Closure.create(
+            permanence=world["permanence"],
+            start_date=date(2026, 5, 5),
+            end_date=date(2026, 5, 5),
+            reason=EVIL,
+        )
+    pages = [
+        "/partenaires",
+        f"/partenaires/{partner.id}",
+        "/permanences",
+        f"/permanences/{world['permanence']}",
+        "/permanences/nouvelle",
+        "/lieux",
+        f"/lieux/{world['place']}",
+        "/secteurs",
+        f"/secteurs/{world['sector']}",
+    ]
     for page in pages:
         html = staff.get(BASE + page).get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html, page
         assert "&lt;script&gt;alert" in html, page
     # And what is typed into a refused form comes back as text too.
-    response = post(staff, f"{BASE}/permanences/nouvelle", permanence_data(world, titre=EVIL, notes=EVIL,
-                                                                           heure_fin="01:00", lieu_nom=EVIL))
+    response = post(
+        staff,
+        f"{BASE}/permanences/nouvelle",
+        permanence_data(world, titre=EVIL, notes=EVIL, heure_fin="01:00", lieu_nom=EVIL),
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "<script>alert" not in html and "&lt;script&gt;alert" in html
 
@@ -504,15 +682,28 @@ def test_lists_on_sqlite_and_postgres(any_app, make_user, rebuilds):
     sector = Sector.create(name="Albignac", slug="albignac")
     place = Place.create(name="Centre social", sector=sector)
     for title in ["B", "A"]:
-        permanence = Permanence.create(sector=sector, place=place, title=title, weekdays="FR", opens_at=time(14),
-                                       closes_at=time(16), valid_from=date(2026, 1, 2))
+        permanence = Permanence.create(
+            sector=sector,
+            place=place,
+            title=title,
+            weekdays="FR",
+            opens_at=time(14),
+            closes_at=time(16),
+            valid_from=date(2026, 1, 2),
+        )
     Closure.create(permanence=permanence, start_date=date(2099, 1, 1), end_date=date(2099, 1, 2))
     from portal.models import User
 
     User.register("admin@relais.example", "mot-de-passe-solide", "admin")
     client = any_app.test_client()
-    client.post("/portail/connexion", data={"csrf_token": csrf_token(client, "/portail/connexion"),
-                                            "email": "admin@relais.example", "password": "mot-de-passe-solide"})
+    client.post(
+        "/portail/connexion",
+        data={
+            "csrf_token": csrf_token(client, "/portail/connexion"),
+            "email": "admin@relais.example",
+            "password": "mot-de-passe-solide",
+        },
+    )
     places = client.get(f"{BASE}/lieux")
     assert places.status_code == 200 and "<td>2</td>" in places.get_data(as_text=True)
     permanences = client.get(f"{BASE}/permanences").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """The app shell: configuration, health, French errors, security headers, the site at /."""
+
 import pytest
 
 from portal import create_app

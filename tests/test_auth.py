@@ -1,4 +1,5 @@
 """Login, logout, roles, CSRF and the login rate limit."""
+
 import pytest
 from flask import Blueprint
 
@@ -48,7 +49,9 @@ def test_inactive_account_cannot_log_in(client, login, make_user):
 
 def test_login_without_csrf_token_is_refused(client, make_user):
     make_user("admin", email="admin@relais.example")
-    response = client.post("/portail/connexion", data={"email": "admin@relais.example", "password": "mot-de-passe-solide"})
+    response = client.post(
+        "/portail/connexion", data={"email": "admin@relais.example", "password": "mot-de-passe-solide"}
+    )
     assert response.status_code == 400
     assert "Le formulaire a expiré" in response.get_data(as_text=True)
     assert client.get("/portail/").status_code == 302  # still not logged in
@@ -56,26 +59,35 @@ def test_login_without_csrf_token_is_refused(client, make_user):
 
 def test_login_never_redirects_to_another_site(client, make_user):
     make_user("admin", email="admin@relais.example")
-    for target, expected in [("https://evil.example/", "/portail/"), ("//evil.example", "/portail/"),
-                             ("/portail/sante", "/portail/sante")]:
+    for target, expected in [
+        ("https://evil.example/", "/portail/"),
+        ("//evil.example", "/portail/"),
+        ("/portail/sante", "/portail/sante"),
+    ]:
         client.get("/portail/deconnexion")
         with client.session_transaction() as session:
             session.clear()
         token = csrf_token(client, "/portail/connexion")
-        response = client.post(f"/portail/connexion?next={target}",
-                               data={"csrf_token": token, "email": "admin@relais.example", "password": "mot-de-passe-solide"})
+        response = client.post(
+            f"/portail/connexion?next={target}",
+            data={"csrf_token": token, "email": "admin@relais.example", "password": "mot-de-passe-solide"},
+        )
         assert response.headers["Location"] == expected
 
 
 def test_login_is_rate_limited(client):
     token = csrf_token(client, "/portail/connexion")
     codes = [
-        client.post("/portail/connexion", data={"csrf_token": token, "email": "x@relais.example", "password": "x"}).status_code
+        client.post(
+            "/portail/connexion", data={"csrf_token": token, "email": "x@relais.example", "password": "x"}
+        ).status_code
         for _ in range(11)
     ]
     assert codes[:10] == [400] * 10
     assert codes[10] == 429
-    response = client.post("/portail/connexion", data={"csrf_token": token, "email": "x@relais.example", "password": "x"})
+    response = client.post(
+        "/portail/connexion", data={"csrf_token": token, "email": "x@relais.example", "password": "x"}
+    )
     assert "Trop de tentatives" in response.get_data(as_text=True)
     assert client.get("/portail/connexion").status_code == 200  # reading the page is not limited
 
@@ -124,15 +136,23 @@ def test_partner_dashboard_names_its_structure(client, login, make_user):
 
 
 def test_create_user_command(runner, app):
-    result = runner.invoke(args=["create-user", "--email", "Nadia@Relais.example", "--role", "mediator", "--name", "Nadia"],
-                           input="un-mot-de-passe-long\nun-mot-de-passe-long\n")
+    result = runner.invoke(
+        args=["create-user", "--email", "Nadia@Relais.example", "--role", "mediator", "--name", "Nadia"],
+        input="un-mot-de-passe-long\nun-mot-de-passe-long\n",
+    )
     assert result.exit_code == 0, result.output
     assert "Compte créé : nadia@relais.example" in result.output
-    again = runner.invoke(args=["create-user", "--email", "nadia@relais.example", "--role", "admin"],
-                          input="un-mot-de-passe-long\nun-mot-de-passe-long\n")
+    again = runner.invoke(
+        args=["create-user", "--email", "nadia@relais.example", "--role", "admin"],
+        input="un-mot-de-passe-long\nun-mot-de-passe-long\n",
+    )
     assert again.exit_code != 0 and "existe déjà" in again.output
-    short = runner.invoke(args=["create-user", "--email", "b@relais.example", "--role", "admin"], input="court\ncourt\n")
+    short = runner.invoke(
+        args=["create-user", "--email", "b@relais.example", "--role", "admin"], input="court\ncourt\n"
+    )
     assert short.exit_code != 0 and "au moins 10 caractères" in short.output
-    orphan = runner.invoke(args=["create-user", "--email", "c@relais.example", "--role", "partner"],
-                           input="un-mot-de-passe-long\nun-mot-de-passe-long\n")
+    orphan = runner.invoke(
+        args=["create-user", "--email", "c@relais.example", "--role", "partner"],
+        input="un-mot-de-passe-long\nun-mot-de-passe-long\n",
+    )
     assert orphan.exit_code != 0 and "--partner" in orphan.output

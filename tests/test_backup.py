@@ -1,4 +1,5 @@
 """relais backup / relais restore: every row comes back, on SQLite and PostgreSQL."""
+
 import sqlite3
 import threading
 

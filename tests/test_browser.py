@@ -1,4 +1,5 @@
 """In a real browser, against `relais run` serving the built site and the portal."""
+
 import pytest
 
 from tests.a11y import violations

@@ -1,4 +1,5 @@
 """Directory import and export with data·inclusion field names."""
+
 import csv
 import io
 import json
@@ -9,11 +10,19 @@ from portal.datainclusion import clean_phone, clean_siret, import_structures
 from portal.models import Partner, Sector
 
 GOOD = {
-    "id": "dora-42", "nom": "Point justice de l'Aude", "siret": "356 000 000 00048", "typologie": "ASSO",
-    "adresse": "3 rue Voltaire", "code_postal": "11000", "commune": "Carcassonne",
-    "telephone": "+33 4 65 71 22 33", "courriel": "accueil@point-justice.example",
-    "site_web": "https://point-justice.example", "presentation_resume": "Accès au droit gratuit.",
-    "thematiques": ["difficultes-administratives-ou-juridiques"], "secteurs": ["Ozanam et Albignac"],
+    "id": "dora-42",
+    "nom": "Point justice de l'Aude",
+    "siret": "356 000 000 00048",
+    "typologie": "ASSO",
+    "adresse": "3 rue Voltaire",
+    "code_postal": "11000",
+    "commune": "Carcassonne",
+    "telephone": "+33 4 65 71 22 33",
+    "courriel": "accueil@point-justice.example",
+    "site_web": "https://point-justice.example",
+    "presentation_resume": "Accès au droit gratuit.",
+    "thematiques": ["difficultes-administratives-ou-juridiques"],
+    "secteurs": ["Ozanam et Albignac"],
 }
 
 
@@ -47,19 +56,22 @@ def test_import_publishes_and_reimport_updates(app, runner, sector, tmp_path):
         assert [t.slug for t in partner.themes] == ["famille"]
 
 
-@pytest.mark.parametrize("change, reason", [
-    ({"nom": ""}, "le nom"),
-    ({"siret": "12345678901234"}, "clé de contrôle"),
-    ({"siret": "123"}, "14 chiffres"),
-    ({"site_web": "javascript:alert(1)"}, "http:// ou https://"),
-    ({"courriel": "pas-une-adresse"}, "e-mail"),
-    ({"code_postal": "1100"}, "code postal"),
-    ({"telephone": "12"}, "téléphone"),
-    ({"thematiques": ["inconnue"]}, "thématique inconnue"),
-    ({"secteurs": ["Atlantide"]}, "secteur inconnue"),
-    ({"presentation_resume": "x" * 281}, "280"),
-    ({"thematiques": [1, 2]}, "listes de textes"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"nom": ""}, "le nom"),
+        ({"siret": "12345678901234"}, "clé de contrôle"),
+        ({"siret": "123"}, "14 chiffres"),
+        ({"site_web": "javascript:alert(1)"}, "http:// ou https://"),
+        ({"courriel": "pas-une-adresse"}, "e-mail"),
+        ({"code_postal": "1100"}, "code postal"),
+        ({"telephone": "12"}, "téléphone"),
+        ({"thematiques": ["inconnue"]}, "thématique inconnue"),
+        ({"secteurs": ["Atlantide"]}, "secteur inconnue"),
+        ({"presentation_resume": "x" * 281}, "280"),
+        ({"thematiques": [1, 2]}, "listes de textes"),
+    ],
+)
 def test_invalid_records_are_reported_and_skipped(app, runner, sector, tmp_path, change, reason):
     other = {**GOOD, "id": "dora-43", "siret": None, "nom": "Autre structure"}
     result = runner.invoke(args=["import-partners", write(tmp_path, [{**GOOD, **change}, other])])
@@ -89,6 +101,7 @@ def test_nothing_half_imported(app, sector, monkeypatch):
 
     with app.app_context():
         from portal.models import PartnerSector
+
         original = PartnerSector.create
         monkeypatch.setattr(PartnerSector, "create", failing_create)
         with pytest.raises(RuntimeError):
@@ -105,14 +118,25 @@ def test_clean_helpers():
 @pytest.fixture
 def exported(app, sector):
     with app.app_context():
-        import_structures([GOOD, {**GOOD, "id": "evil", "siret": None, "nom": "=HYPERLINK(\"http://x\")",
-                                  "presentation_resume": "+cmd|' /C calc'!A0", "commune": "@SUM(1)"}])
+        import_structures(
+            [
+                GOOD,
+                {
+                    **GOOD,
+                    "id": "evil",
+                    "siret": None,
+                    "nom": '=HYPERLINK("http://x")',
+                    "presentation_resume": "+cmd|' /C calc'!A0",
+                    "commune": "@SUM(1)",
+                },
+            ]
+        )
         Partner.create(name="Cachée", slug="cachee", status="pending", contact_name="Mme Privée")
 
 
 def test_json_export(client, exported):
     records = client.get("/portail/export/partenaires.json").get_json()
-    assert [r["nom"] for r in records] == ["=HYPERLINK(\"http://x\")", "Point justice de l'Aude"]
+    assert [r["nom"] for r in records] == ['=HYPERLINK("http://x")', "Point justice de l'Aude"]
     assert records[1]["thematiques"] == ["difficultes-administratives-ou-juridiques"]
     assert records[1]["secteurs"] == ["ozanam-et-albignac"]
     assert "Mme Privée" not in json.dumps(records) and "Cachée" not in json.dumps(records)

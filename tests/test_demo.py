@@ -1,4 +1,5 @@
 """The demo dataset: coherent, French, and loadable twice without duplicates."""
+
 from datetime import date
 
 from portal.demo import load_demo
@@ -21,11 +22,22 @@ def test_demo_loads_twice_without_duplicates(any_app):
 def test_demo_content_matches_the_seeds(any_app):
     accounts = load_demo(today=date(2026, 11, 23))
     assert [sector.name for sector in Sector.select().order_by(Sector.position)] == [
-        "La Conte et Joliot Curie", "Viguier et Saint Jacques", "Ozanam et Albignac", "Grazailles et Fleming"]
+        "La Conte et Joliot Curie",
+        "Viguier et Saint Jacques",
+        "Ozanam et Albignac",
+        "Grazailles et Fleming",
+    ]
     assert Partner.published().count() >= 25
     assert len({partner.kind for partner in Partner.select()}) >= 5
-    forum = EventPartner.select().join(Partner).where(EventPartner.event.in_(
-        EventPartner.select(EventPartner.event).join(Partner).where(Partner.kind == "employeur")))
+    forum = (
+        EventPartner.select()
+        .join(Partner)
+        .where(
+            EventPartner.event.in_(
+                EventPartner.select(EventPartner.event).join(Partner).where(Partner.kind == "employeur")
+            )
+        )
+    )
     assert sum(1 for link in forum if link.partner.kind == "employeur") == 11
     assert sum(1 for link in forum if link.partner.kind == "association") == 2
     assert {p.recurrence for p in Permanence.select()} == {"weekly", "monthly"}

@@ -1,7 +1,8 @@
 """The team's event pages (create, edit, duplicate, cancel, participating partners
 and their job offers) and the topics partners propose for meetings."""
+
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
 import pytest
@@ -16,13 +17,25 @@ from tests.conftest import csrf_token
 
 BASE = "/portail/evenements"
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-UTC = timezone.utc
+UTC = UTC
 NEXT_YEAR = date.today().year + 1
 EVENT = {
-    "type_evenement": "rencontre", "titre": "Rencontre addictions", "theme": "", "description": "Avec le CSAPA.",
-    "lieu": "PLACE", "secteur": "", "date_debut": f"{NEXT_YEAR}-01-15", "heure_debut": "14:00", "date_fin": "",
-    "heure_fin": "17:00", "capacite": "30", "places_max": "3", "inscriptions_ouverture_date": "",
-    "inscriptions_ouverture_heure": "", "inscriptions_cloture_date": "", "inscriptions_cloture_heure": "",
+    "type_evenement": "rencontre",
+    "titre": "Rencontre addictions",
+    "theme": "",
+    "description": "Avec le CSAPA.",
+    "lieu": "PLACE",
+    "secteur": "",
+    "date_debut": f"{NEXT_YEAR}-01-15",
+    "heure_debut": "14:00",
+    "date_fin": "",
+    "heure_fin": "17:00",
+    "capacite": "30",
+    "places_max": "3",
+    "inscriptions_ouverture_date": "",
+    "inscriptions_ouverture_heure": "",
+    "inscriptions_cloture_date": "",
+    "inscriptions_cloture_heure": "",
     "public": "partenaires",
 }
 
@@ -56,14 +69,23 @@ def world(app):
     """A sector with a place, a published and a pending partner, an accepted topic (ids)."""
     with app.app_context():
         sector = Sector.create(name="Ozanam et Albignac", slug="ozanam")
-        place = Place.create(name="Centre social Ozanam", address="2 place Ozanam", commune="Carcassonne",
-                             sector=sector)
+        place = Place.create(
+            name="Centre social Ozanam", address="2 place Ozanam", commune="Carcassonne", sector=sector
+        )
         other = Place.create(name="Gymnase des Platanes", commune="Carcassonne")
-        builder = Partner.create(name="Occitan Construction", slug="occitan", status="published", kind="employeur")
+        builder = Partner.create(
+            name="Occitan Construction", slug="occitan", status="published", kind="employeur"
+        )
         pending = Partner.create(name="Association en attente", slug="attente", status="pending")
         topic = Topic.create(title="Addictions", status="accepted")
-        return {"sector": sector.id, "place": place.id, "other_place": other.id, "builder": builder.id,
-                "pending": pending.id, "topic": topic.id}
+        return {
+            "sector": sector.id,
+            "place": place.id,
+            "other_place": other.id,
+            "builder": builder.id,
+            "pending": pending.id,
+            "topic": topic.id,
+        }
 
 
 @pytest.fixture
@@ -89,21 +111,44 @@ def event_data(world, **changes):
 
 def make_event(world, start=None, **fields):
     start = start or paris(date(NEXT_YEAR, 1, 15), 14)
-    values = dict(kind="rencontre", title="Rencontre addictions", place=world["place"], sector=world["sector"],
-                  starts_at=start, ends_at=start + timedelta(hours=3), capacity=30, max_seats_per_registration=3,
-                  registration_opens_at=utcnow() - timedelta(days=1), registration_closes_at=start)
+    values = dict(
+        kind="rencontre",
+        title="Rencontre addictions",
+        place=world["place"],
+        sector=world["sector"],
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        capacity=30,
+        max_seats_per_registration=3,
+        registration_opens_at=utcnow() - timedelta(days=1),
+        registration_closes_at=start,
+    )
     return Event.create(**{**values, **fields})
 
 
 def form_of(event):
     """What the edit form sends back unchanged, read from the event as the page shows it."""
     start, end = event.starts_at.astimezone(PARIS), event.ends_at.astimezone(PARIS)
-    opens, closes = event.registration_opens_at.astimezone(PARIS), event.registration_closes_at.astimezone(PARIS)
-    return {**EVENT, "titre": event.title, "description": event.description, "lieu": str(event.place_id),
-            "secteur": str(event.sector_id), "date_debut": start.date().isoformat(), "heure_debut": f"{start:%H:%M}",
-            "heure_fin": f"{end:%H:%M}", "capacite": str(event.capacity), "places_max": "3",
-            "inscriptions_ouverture_date": opens.date().isoformat(), "inscriptions_ouverture_heure": f"{opens:%H:%M}",
-            "inscriptions_cloture_date": closes.date().isoformat(), "inscriptions_cloture_heure": f"{closes:%H:%M}"}
+    opens, closes = (
+        event.registration_opens_at.astimezone(PARIS),
+        event.registration_closes_at.astimezone(PARIS),
+    )
+    return {
+        **EVENT,
+        "titre": event.title,
+        "description": event.description,
+        "lieu": str(event.place_id),
+        "secteur": str(event.sector_id),
+        "date_debut": start.date().isoformat(),
+        "heure_debut": f"{start:%H:%M}",
+        "heure_fin": f"{end:%H:%M}",
+        "capacite": str(event.capacity),
+        "places_max": "3",
+        "inscriptions_ouverture_date": opens.date().isoformat(),
+        "inscriptions_ouverture_heure": f"{opens:%H:%M}",
+        "inscriptions_cloture_date": closes.date().isoformat(),
+        "inscriptions_cloture_heure": f"{closes:%H:%M}",
+    }
 
 
 def registered(app, event, *emails):
@@ -122,7 +167,13 @@ def ics_of(message):
 
 
 def staff_pages(event_id):
-    return [BASE + "/", BASE + "/nouveau", f"{BASE}/{event_id}", f"{BASE}/{event_id}/copie", "/portail/themes/"]
+    return [
+        BASE + "/",
+        BASE + "/nouveau",
+        f"{BASE}/{event_id}",
+        f"{BASE}/{event_id}/copie",
+        "/portail/themes/",
+    ]
 
 
 def test_anonymous_visitors_are_sent_to_login(app, client, world):
@@ -152,8 +203,11 @@ def test_partner_accounts_are_refused_staff_pages(app, client, make_user, login,
 @pytest.mark.parametrize("month, utc_hour", [(1, 13), (7, 12)])  # Paris is UTC+1 in winter, UTC+2 in summer
 def test_create_converts_paris_time_to_utc(app, staff, world, rebuilds, month, utc_hour):
     day = f"{NEXT_YEAR}-{month:02d}-15"
-    response = post(staff, BASE + "/nouveau", event_data(world, date_debut=day, heure_fin="16:30",
-                                                         theme=str(world["topic"])))
+    response = post(
+        staff,
+        BASE + "/nouveau",
+        event_data(world, date_debut=day, heure_fin="16:30", theme=str(world["topic"])),
+    )
     event = Event.get()
     assert response.status_code == 302 and response.headers["Location"].endswith(f"{BASE}/{event.id}")
     assert event.starts_at == datetime(NEXT_YEAR, month, 15, utc_hour, tzinfo=UTC)
@@ -167,10 +221,22 @@ def test_create_converts_paris_time_to_utc(app, staff, world, rebuilds, month, u
 
 
 def test_all_day_event_and_registration_window(app, staff, world):
-    response = post(staff, BASE + "/nouveau", event_data(
-        world, journee_entiere="y", heure_debut="", heure_fin="", date_fin=f"{NEXT_YEAR}-07-16",
-        date_debut=f"{NEXT_YEAR}-07-15", inscriptions_ouverture_date=f"{NEXT_YEAR}-06-01",
-        inscriptions_cloture_date=f"{NEXT_YEAR}-07-10", inscriptions_cloture_heure="18:00", capacite=""))
+    response = post(
+        staff,
+        BASE + "/nouveau",
+        event_data(
+            world,
+            journee_entiere="y",
+            heure_debut="",
+            heure_fin="",
+            date_fin=f"{NEXT_YEAR}-07-16",
+            date_debut=f"{NEXT_YEAR}-07-15",
+            inscriptions_ouverture_date=f"{NEXT_YEAR}-06-01",
+            inscriptions_cloture_date=f"{NEXT_YEAR}-07-10",
+            inscriptions_cloture_heure="18:00",
+            capacite="",
+        ),
+    )
     assert response.status_code == 302
     event = Event.get()
     assert event.all_day and event.capacity is None
@@ -185,24 +251,34 @@ def last_sunday_of_march(year):
     return day - timedelta(days=(day.weekday() + 1) % 7)
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"titre": ""}, "Ce champ est obligatoire."),
-    ({"heure_fin": "13:00"}, "La fin doit être après le début."),
-    ({"date_fin": f"{NEXT_YEAR}-01-14"}, "La fin doit être après le début."),
-    ({"heure_debut": ""}, "Indiquez l'heure, ou cochez « Toute la journée »."),
-    ({"heure_debut": "14h70"}, "Indiquez une heure, par exemple 14:30."),
-    ({"date_debut": "31/02/2030"}, "Indiquez une date, par exemple 15/09/2026."),
-    ({"capacite": "-1"}, "Indiquez un nombre de places positif"),
-    ({"capacite": "trente"}, "Indiquez un nombre entier, en chiffres."),
-    ({"places_max": "0"}, "Indiquez un nombre entre 1 et 100."),
-    ({"type_evenement": "fete"}, "Ce choix n'existe pas."),
-    ({"lieu": "999"}, "Ce choix n'existe pas."),
-    ({"inscriptions_ouverture_date": f"{NEXT_YEAR}-01-10", "inscriptions_cloture_date": f"{NEXT_YEAR}-01-01"},
-     "La clôture des inscriptions doit être après leur ouverture."),
-    ({"inscriptions_cloture_heure": "18:00"}, "Indiquez aussi la date."),
-    ({"date_debut": last_sunday_of_march(NEXT_YEAR).isoformat(), "heure_debut": "02:30"},
-     "Cette heure n'existe pas ce jour-là"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"titre": ""}, "Ce champ est obligatoire."),
+        ({"heure_fin": "13:00"}, "La fin doit être après le début."),
+        ({"date_fin": f"{NEXT_YEAR}-01-14"}, "La fin doit être après le début."),
+        ({"heure_debut": ""}, "Indiquez l'heure, ou cochez « Toute la journée »."),
+        ({"heure_debut": "14h70"}, "Indiquez une heure, par exemple 14:30."),
+        ({"date_debut": "31/02/2030"}, "Indiquez une date, par exemple 15/09/2026."),
+        ({"capacite": "-1"}, "Indiquez un nombre de places positif"),
+        ({"capacite": "trente"}, "Indiquez un nombre entier, en chiffres."),
+        ({"places_max": "0"}, "Indiquez un nombre entre 1 et 100."),
+        ({"type_evenement": "fete"}, "Ce choix n'existe pas."),
+        ({"lieu": "999"}, "Ce choix n'existe pas."),
+        (
+            {
+                "inscriptions_ouverture_date": f"{NEXT_YEAR}-01-10",
+                "inscriptions_cloture_date": f"{NEXT_YEAR}-01-01",
+            },
+            "La clôture des inscriptions doit être après leur ouverture.",
+        ),
+        ({"inscriptions_cloture_heure": "18:00"}, "Indiquez aussi la date."),
+        (
+            {"date_debut": last_sunday_of_march(NEXT_YEAR).isoformat(), "heure_debut": "02:30"},
+            "Cette heure n'existe pas ce jour-là",
+        ),
+    ],
+)
 def test_create_refuses_invalid_input_in_french_and_keeps_it(app, staff, world, changes, message):
     data = event_data(world, description="Texte gardé tel quel", **changes)
     response = post(staff, BASE + "/nouveau", data)
@@ -249,7 +325,9 @@ def test_moving_an_event_emails_registrants_an_ics_with_a_higher_sequence(app, s
     data = form_of(event)
     response = post(staff, f"{BASE}/{event.id}", {**data, "heure_debut": "15:00", "heure_fin": "18:00"})
     assert response.status_code == 302
-    assert "2 inscriptions prévenues par e-mail" in staff.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2 inscriptions prévenues par e-mail" in staff.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     stored = Event.get_by_id(event.id)
     assert stored.sequence == 1 and stored.starts_at == datetime(NEXT_YEAR, 1, 15, 14, tzinfo=UTC)
     mail.send_pending()
@@ -274,11 +352,18 @@ def test_a_wording_only_edit_sends_nothing(app, staff, world, mailer, rebuilds):
     event = make_event(world, start=paris(date(NEXT_YEAR, 1, 15), 14).replace(second=27))
     registered(app, event, "alice@asso.example")
     queued = Outbox.select().count()
-    response = post(staff, f"{BASE}/{event.id}", {**form_of(event), "titre": "Rencontre addictions et jeux",
-                                                  "description": "Programme complété."})
+    response = post(
+        staff,
+        f"{BASE}/{event.id}",
+        {**form_of(event), "titre": "Rencontre addictions et jeux", "description": "Programme complété."},
+    )
     assert response.status_code == 302
     stored = Event.get_by_id(event.id)
-    assert (stored.title, stored.sequence, stored.starts_at) == ("Rencontre addictions et jeux", 0, event.starts_at)
+    assert (stored.title, stored.sequence, stored.starts_at) == (
+        "Rencontre addictions et jeux",
+        0,
+        event.starts_at,
+    )
     assert Outbox.select().count() == queued and rebuilds
 
 
@@ -295,8 +380,12 @@ def test_more_seats_go_to_the_waiting_list(app, staff, world, mailer):
 
 def test_edit_refuses_invalid_input(app, staff, world):
     event = make_event(world)
-    response = post(staff, f"{BASE}/{event.id}", {**form_of(event), "heure_fin": "10:00", "titre": "Nouveau titre"})
-    assert response.status_code == 400 and "La fin doit être après le début." in response.get_data(as_text=True)
+    response = post(
+        staff, f"{BASE}/{event.id}", {**form_of(event), "heure_fin": "10:00", "titre": "Nouveau titre"}
+    )
+    assert response.status_code == 400 and "La fin doit être après le début." in response.get_data(
+        as_text=True
+    )
     assert 'value="Nouveau titre"' in response.get_data(as_text=True)
     assert Event.get_by_id(event.id).title == "Rencontre addictions"
 
@@ -312,7 +401,9 @@ def test_cancel_emails_a_cancelled_ics_and_closes_registration(app, staff, clien
     assert "Cochez la case de confirmation" in staff.get(response.headers["Location"]).get_data(as_text=True)
     assert Event.get_by_id(event.id).status == "scheduled"
 
-    response = post(staff, f"{BASE}/{event.id}/annulation", {"confirmation": "oui"}, form_url=f"{BASE}/{event.id}")
+    response = post(
+        staff, f"{BASE}/{event.id}/annulation", {"confirmation": "oui"}, form_url=f"{BASE}/{event.id}"
+    )
     page = staff.get(response.headers["Location"]).get_data(as_text=True)
     assert "est annulé. 1 inscription prévenue par e-mail." in page and "Annuler l&#39;événement" not in page
     stored = Event.get_by_id(event.id)
@@ -324,8 +415,11 @@ def test_cancel_emails_a_cancelled_ics_and_closes_registration(app, staff, clien
     assert vevent["STATUS"] == "CANCELLED" and vevent["SEQUENCE"] == 1
     assert str(vevent["UID"]) == f"event-{event.id}@relais.test"
 
-    registration = post(staff, f"/portail/rencontres/{event.id}/inscription", {
-        "organisation": "Asso", "nom": "Chloé", "courriel": "chloe@asso.example", "places": "1"})
+    registration = post(
+        staff,
+        f"/portail/rencontres/{event.id}/inscription",
+        {"organisation": "Asso", "nom": "Chloé", "courriel": "chloe@asso.example", "places": "1"},
+    )
     assert registration.status_code == 409 and "annulé" in registration.get_data(as_text=True)
     assert "Annulé" in staff.get(BASE + "/").get_data(as_text=True)
     # Cancelling twice tells nobody twice.
@@ -338,8 +432,9 @@ def test_cancel_emails_a_cancelled_ics_and_closes_registration(app, staff, clien
 
 def test_duplicate_copies_the_fields_with_new_dates_and_nobody_registered(app, staff, world):
     organiser = Partner.get_by_id(world["builder"])
-    source = make_event(world, organiser=organiser, topic=world["topic"], description="Avec le CSAPA.",
-                        audience="partenaires")
+    source = make_event(
+        world, organiser=organiser, topic=world["topic"], description="Avec le CSAPA.", audience="partenaires"
+    )
     register(source.id, "Asso", "Alice", "alice@asso.example", 1)
     EventPartner.create(event=source, partner=organiser, contribution="Essai de nacelle")
     Event.update(status="cancelled", sequence=4).where(Event.id == source.id).execute()
@@ -347,15 +442,36 @@ def test_duplicate_copies_the_fields_with_new_dates_and_nobody_registered(app, s
     page = staff.get(f"{BASE}/{source.id}/copie").get_data(as_text=True)
     assert "Copie de « Rencontre addictions »" in page and 'value="Rencontre addictions"' in page
     assert re.search(r'<input[^>]* id="date_debut"[^>]* value="">', page) and 'value="14:00"' in page
-    data = {**form_of(source), "date_debut": f"{NEXT_YEAR}-02-12", "inscriptions_ouverture_date": "",
-            "inscriptions_ouverture_heure": "", "inscriptions_cloture_date": f"{NEXT_YEAR}-02-10",
-            "theme": str(world["topic"]), "public": "partenaires"}
+    data = {
+        **form_of(source),
+        "date_debut": f"{NEXT_YEAR}-02-12",
+        "inscriptions_ouverture_date": "",
+        "inscriptions_ouverture_heure": "",
+        "inscriptions_cloture_date": f"{NEXT_YEAR}-02-10",
+        "theme": str(world["topic"]),
+        "public": "partenaires",
+    }
     response = post(staff, f"{BASE}/{source.id}/copie", data)
     assert response.status_code == 302
     copy = Event.select().where(Event.id != source.id).get()
     assert response.headers["Location"].endswith(f"{BASE}/{copy.id}")
-    assert (copy.title, copy.kind, copy.description, copy.topic_id, copy.place_id, copy.capacity, copy.audience) == (
-        source.title, source.kind, source.description, source.topic_id, source.place_id, source.capacity, "partenaires")
+    assert (
+        copy.title,
+        copy.kind,
+        copy.description,
+        copy.topic_id,
+        copy.place_id,
+        copy.capacity,
+        copy.audience,
+    ) == (
+        source.title,
+        source.kind,
+        source.description,
+        source.topic_id,
+        source.place_id,
+        source.capacity,
+        "partenaires",
+    )
     assert (copy.status, copy.sequence, copy.organiser_id) == ("scheduled", 0, organiser.id)
     assert copy.starts_at == paris(date(NEXT_YEAR, 2, 12), 14)
     assert Registration.select().where(Registration.event == copy).count() == 0
@@ -368,11 +484,18 @@ def test_duplicate_copies_the_fields_with_new_dates_and_nobody_registered(app, s
 def test_participations_and_job_offers(app, staff, world, rebuilds):
     event = make_event(world, kind="forum-emploi", title="Forum emploi")
     edit = f"{BASE}/{event.id}"
-    response = post(staff, edit + "/partenaires", {"partenaire": str(world["builder"]),
-                                                   "contribution": "Essai de nacelle de chantier"}, form_url=edit)
+    response = post(
+        staff,
+        edit + "/partenaires",
+        {"partenaire": str(world["builder"]), "contribution": "Essai de nacelle de chantier"},
+        form_url=edit,
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(edit + "#partenaires")
     participation = EventPartner.get()
-    assert (participation.partner_id, participation.contribution) == (world["builder"], "Essai de nacelle de chantier")
+    assert (participation.partner_id, participation.contribution) == (
+        world["builder"],
+        "Essai de nacelle de chantier",
+    )
     # The same partner twice, or a partner not published: refused.
     for partner in ("builder", "pending"):
         response = post(staff, edit + "/partenaires", {"partenaire": str(world[partner])}, form_url=edit)
@@ -392,16 +515,22 @@ def test_participations_and_job_offers(app, staff, world, rebuilds):
     page = staff.get(edit).get_data(as_text=True)
     assert "Essai de nacelle de chantier" in page and "Manœuvre BTP" in page
 
-    bad = staff.post(offers, data={prefix + "csrf_token": token, prefix + "intitule": "",
-                                   prefix + "contrat": "Bénévolat"})
+    bad = staff.post(
+        offers, data={prefix + "csrf_token": token, prefix + "intitule": "", prefix + "contrat": "Bénévolat"}
+    )
     page = bad.get_data(as_text=True)
-    assert bad.status_code == 400 and "Ce champ est obligatoire." in page and "Ce choix n&#39;existe pas" in page
+    assert (
+        bad.status_code == 400 and "Ce champ est obligatoire." in page and "Ce choix n&#39;existe pas" in page
+    )
     assert f'id="{prefix}intitule"' in page and JobOffer.select().count() == 2
 
     first = JobOffer.select().order_by(JobOffer.id).first()
     assert post(staff, f"{offers[:-7]}/offres/{first.id}/suppression", {}, form_url=edit).status_code == 302
     assert [o.title for o in JobOffer.select()] == ["Maçon qualifié"]
-    assert post(staff, f"{edit}/partenaires/{participation.id}/suppression", {}, form_url=edit).status_code == 302
+    assert (
+        post(staff, f"{edit}/partenaires/{participation.id}/suppression", {}, form_url=edit).status_code
+        == 302
+    )
     assert EventPartner.select().count() == 0 and JobOffer.select().count() == 0
     assert len(rebuilds) >= 5
 
@@ -414,13 +543,15 @@ def test_ids_of_another_event_or_unknown_ids_are_404(app, staff, world):
     token = csrf_token(staff, BASE + "/nouveau")
     prefix = f"offre-{participation.id}-"
     wrong = f"{BASE}/{other.id}/partenaires/{participation.id}"
-    for url, data in ((wrong + "/suppression", {}),
-                      (wrong + "/offres", {prefix + "intitule": "X", prefix + "contrat": "CDI"}),
-                      (wrong + f"/offres/{offer.id}/suppression", {}),
-                      (f"{BASE}/{forum.id}/partenaires/{participation.id}/offres/99999/suppression", {}),
-                      (f"{BASE}/99999/annulation", {"confirmation": "oui"}),
-                      (f"{BASE}/99999/partenaires", {"partenaire": str(world["builder"])}),
-                      (f"{BASE}/99999", event_data(world))):
+    for url, data in (
+        (wrong + "/suppression", {}),
+        (wrong + "/offres", {prefix + "intitule": "X", prefix + "contrat": "CDI"}),
+        (wrong + f"/offres/{offer.id}/suppression", {}),
+        (f"{BASE}/{forum.id}/partenaires/{participation.id}/offres/99999/suppression", {}),
+        (f"{BASE}/99999/annulation", {"confirmation": "oui"}),
+        (f"{BASE}/99999/partenaires", {"partenaire": str(world["builder"])}),
+        (f"{BASE}/99999", event_data(world)),
+    ):
         assert staff.post(url, data={"csrf_token": token, **data}).status_code == 404, url
     for url in (f"{BASE}/99999", f"{BASE}/99999/copie"):
         assert staff.get(url).status_code == 404
@@ -431,19 +562,40 @@ def test_text_typed_by_users_is_escaped_on_every_page(app, staff, world):
     response = post(staff, BASE + "/nouveau", event_data(world, titre=EVIL, description=EVIL))
     event = Event.get()
     edit = response.headers["Location"]
-    post(staff, edit + "/partenaires", {"partenaire": str(world["builder"]), "contribution": EVIL}, form_url=edit)
+    post(
+        staff,
+        edit + "/partenaires",
+        {"partenaire": str(world["builder"]), "contribution": EVIL},
+        form_url=edit,
+    )
     participation = EventPartner.get()
     prefix = f"offre-{participation.id}-"
-    staff.post(f"{edit}/partenaires/{participation.id}/offres", data={
-        prefix + "csrf_token": csrf_token(staff, edit), prefix + "intitule": EVIL, prefix + "contrat": "CDI"})
+    staff.post(
+        f"{edit}/partenaires/{participation.id}/offres",
+        data={
+            prefix + "csrf_token": csrf_token(staff, edit),
+            prefix + "intitule": EVIL,
+            prefix + "contrat": "CDI",
+        },
+    )
     assert JobOffer.get().title == EVIL
     topic = Topic.create(title=EVIL, description=EVIL, proposed_by=world["builder"])
-    for page in (BASE + "/", edit, f"{BASE}/{event.id}/copie", "/portail/themes/",
-                 f"/portail/rencontres/{event.id}/participants"):
+    for page in (
+        BASE + "/",
+        edit,
+        f"{BASE}/{event.id}/copie",
+        "/portail/themes/",
+        f"/portail/rencontres/{event.id}/participants",
+    ):
         html = staff.get(page).get_data(as_text=True)
         assert "<script>alert" not in html and "<img src=x" not in html, page
         assert "&lt;script&gt;" in html, page
-    post(staff, f"/portail/themes/{topic.id}/refuser", {f"refus-{topic.id}-motif": EVIL}, form_url="/portail/themes/")
+    post(
+        staff,
+        f"/portail/themes/{topic.id}/refuser",
+        {f"refus-{topic.id}-motif": EVIL},
+        form_url="/portail/themes/",
+    )
     html = staff.get("/portail/themes/").get_data(as_text=True)
     assert "<script>alert" not in html and html.count("&lt;script&gt;") >= 2
 
@@ -467,12 +619,17 @@ def propose(client, title="Précarité énergétique", description="Les factures
 def test_a_partner_proposes_a_topic_through_its_self_service_link(app, client, world, make_user):
     make_user("mediator")
     assert open_space(app, client, world["builder"]).status_code == 302
-    assert "Proposer un thème de rencontre" in client.get("/portail/partenaires/ma-structure").get_data(as_text=True)
+    assert "Proposer un thème de rencontre" in client.get("/portail/partenaires/ma-structure").get_data(
+        as_text=True
+    )
     response = propose(client)
     assert response.status_code == 302
     topic = Topic.get(Topic.title == "Précarité énergétique")
     assert (topic.status, topic.proposed_by_id, topic.description) == (
-        "proposed", world["builder"], "Les factures de chauffage explosent.")
+        "proposed",
+        world["builder"],
+        "Les factures de chauffage explosent.",
+    )
     page = client.get("/portail/themes/proposer").get_data(as_text=True)
     assert "Merci !" in page and "Précarité énergétique" in page and "Proposé" in page
     staff_mail = Outbox.get(Outbox.to_addr == "mediator@relais.example")
@@ -495,33 +652,51 @@ def test_a_partner_account_proposes_a_topic(app, client, world, make_user, login
 def test_anonymous_visitors_cannot_propose_a_topic(app, client, world):
     response = client.get("/portail/themes/proposer")
     assert response.status_code == 302 and response.headers["Location"].endswith("/portail/partenaires/lien")
-    assert "Pour proposer un thème de rencontre" in client.get("/portail/partenaires/lien").get_data(as_text=True)
-    response = client.post("/portail/themes/proposer", data={
-        "csrf_token": csrf_token(client, "/portail/connexion"), "titre": "Spam", "description": "Spam"})
+    assert "Pour proposer un thème de rencontre" in client.get("/portail/partenaires/lien").get_data(
+        as_text=True
+    )
+    response = client.post(
+        "/portail/themes/proposer",
+        data={"csrf_token": csrf_token(client, "/portail/connexion"), "titre": "Spam", "description": "Spam"},
+    )
     assert response.status_code == 302 and Topic.select().where(Topic.title == "Spam").count() == 0
 
 
 def test_staff_accept_decline_and_merge_proposals(app, staff, world, rebuilds):
     partner = world["builder"]
-    first, second, third = (Topic.create(title=title, description="…", proposed_by=partner)
-                            for title in ("Santé mentale", "Jeux d'argent", "Addictions des jeunes"))
+    first, second, third = (
+        Topic.create(title=title, description="…", proposed_by=partner)
+        for title in ("Santé mentale", "Jeux d'argent", "Addictions des jeunes")
+    )
     page = staff.get("/portail/themes/").get_data(as_text=True)
     assert "Santé mentale" in page and "Occitan Construction" in page
 
-    assert post(staff, f"/portail/themes/{first.id}/retenir", {}, form_url="/portail/themes/").status_code == 302
+    assert (
+        post(staff, f"/portail/themes/{first.id}/retenir", {}, form_url="/portail/themes/").status_code == 302
+    )
     assert Topic.get_by_id(first.id).status == "accepted" and rebuilds
 
-    response = post(staff, f"/portail/themes/{second.id}/refuser",
-                    {f"refus-{second.id}-motif": "Déjà traité l'an dernier."}, form_url="/portail/themes/")
+    response = post(
+        staff,
+        f"/portail/themes/{second.id}/refuser",
+        {f"refus-{second.id}-motif": "Déjà traité l'an dernier."},
+        form_url="/portail/themes/",
+    )
     assert response.status_code == 302
     assert Topic.get_by_id(second.id).status == "declined"
     assert "Déjà traité l&#39;an dernier." in staff.get("/portail/themes/").get_data(as_text=True)
 
     field = f"regroupement-{third.id}-cible"
-    forged = post(staff, f"/portail/themes/{third.id}/regrouper", {field: str(second.id)}, form_url="/portail/themes/")
+    forged = post(
+        staff, f"/portail/themes/{third.id}/regrouper", {field: str(second.id)}, form_url="/portail/themes/"
+    )
     assert forged.status_code == 400 and "Ce choix n&#39;existe pas" in forged.get_data(as_text=True)
-    response = post(staff, f"/portail/themes/{third.id}/regrouper", {field: str(world["topic"])},
-                    form_url="/portail/themes/")
+    response = post(
+        staff,
+        f"/portail/themes/{third.id}/regrouper",
+        {field: str(world["topic"])},
+        form_url="/portail/themes/",
+    )
     assert response.status_code == 302
     merged = Topic.get_by_id(third.id)
     assert (merged.status, merged.merged_into_id) == ("merged", world["topic"])
@@ -541,7 +716,9 @@ def test_partners_cannot_decide_on_topics(app, client, world, make_user, login):
     login("asso@example.org", "mot-de-passe-solide")
     token = csrf_token(client, "/portail/themes/proposer")
     for action in ("retenir", "refuser", "regrouper"):
-        assert client.post(f"/portail/themes/{topic.id}/{action}", data={"csrf_token": token}).status_code == 403
+        assert (
+            client.post(f"/portail/themes/{topic.id}/{action}", data={"csrf_token": token}).status_code == 403
+        )
     assert Topic.get_by_id(topic.id).status == "proposed"
 
 
@@ -564,14 +741,22 @@ def test_locked_writes_on_sqlite_and_postgres(any_app, rebuilds):
     proposal = Topic.create(title="Jeux d'argent", proposed_by=partner)
     User.register("mediatrice@relais.example", "mot-de-passe-solide", "mediator")
     client = any_app.test_client()
-    client.post("/portail/connexion", data={"csrf_token": csrf_token(client, "/portail/connexion"),
-                                            "email": "mediatrice@relais.example", "password": "mot-de-passe-solide"})
+    client.post(
+        "/portail/connexion",
+        data={
+            "csrf_token": csrf_token(client, "/portail/connexion"),
+            "email": "mediatrice@relais.example",
+            "password": "mot-de-passe-solide",
+        },
+    )
     data = {**EVENT, "lieu": str(place.id), "theme": str(accepted.id)}
     assert post(client, BASE + "/nouveau", data).status_code == 302
     event = Event.get()
     edit = f"{BASE}/{event.id}"
     assert post(client, edit, {**data, "heure_debut": "15:00"}).status_code == 302
-    assert post(client, edit + "/partenaires", {"partenaire": str(partner.id)}, form_url=edit).status_code == 302
+    assert (
+        post(client, edit + "/partenaires", {"partenaire": str(partner.id)}, form_url=edit).status_code == 302
+    )
     assert post(client, edit + "/annulation", {"confirmation": "oui"}, form_url=edit).status_code == 302
     assert (Event.get_by_id(event.id).sequence, Event.get_by_id(event.id).status) == (2, "cancelled")
     merge = {f"regroupement-{proposal.id}-cible": str(accepted.id)}

@@ -1,6 +1,7 @@
 """Things go wrong: the mail server dies, the database is locked, requests are
 garbage, a site build fails. Each time the data stays consistent and the site
 stays online."""
+
 import random
 import subprocess
 import sys
@@ -70,9 +71,15 @@ def sqlite_locked(path, seconds):
 
 def post_sector(client, name):
     """A write through the portal: the staff's new-sector form."""
-    return client.post("/portail/gestion/secteurs/nouveau",
-                       data={"csrf_token": csrf_token(client, "/portail/gestion/secteurs/nouveau"), "nom": name,
-                             "communes_quartiers": "", "ordre": "5"})
+    return client.post(
+        "/portail/gestion/secteurs/nouveau",
+        data={
+            "csrf_token": csrf_token(client, "/portail/gestion/secteurs/nouveau"),
+            "nom": name,
+            "communes_quartiers": "",
+            "ordre": "5",
+        },
+    )
 
 
 @pytest.fixture
@@ -100,8 +107,14 @@ def test_a_long_lock_gives_a_french_503_and_writes_nothing(sqlite_url, tmp_path)
     with app.app_context():
         User.register(email="admin@relais.example", password="mot-de-passe-solide", role="admin")
     db.close()
-    client.post("/portail/connexion", data={"csrf_token": csrf_token(client, "/portail/connexion"),
-                                            "email": "admin@relais.example", "password": "mot-de-passe-solide"})
+    client.post(
+        "/portail/connexion",
+        data={
+            "csrf_token": csrf_token(client, "/portail/connexion"),
+            "email": "admin@relais.example",
+            "password": "mot-de-passe-solide",
+        },
+    )
     with sqlite_locked(sqlite_url.removeprefix("sqlite:///"), 2):
         response = post_sector(client, "Grazailles et Fleming")
     assert response.status_code == 503
@@ -115,7 +128,7 @@ GARBAGE = [
     b"\xff\xfe\x00garbage\x00\x01",
     b"nom=%ff%fe%00&places=%%%&courriel=\xc3\x28",
     b"a=" + b"x" * 5000 + b"&" * 2000,
-    "nom=<script>alert(1)</script>&places=99999999999999999999999&thematiques=../../etc".encode(),
+    b"nom=<script>alert(1)</script>&places=99999999999999999999999&thematiques=../../etc",
 ]
 
 
@@ -138,8 +151,9 @@ def test_garbage_never_gives_a_500(app, staff_client):
     for url in targets:
         for body in GARBAGE + [random.randbytes(300)]:
             for content_type in ("application/x-www-form-urlencoded", "multipart/form-data; boundary=zz"):
-                response = staff_client.post(url, data=body + b"&csrf_token=" + token.encode(),
-                                             content_type=content_type)
+                response = staff_client.post(
+                    url, data=body + b"&csrf_token=" + token.encode(), content_type=content_type
+                )
                 assert response.status_code < 500, (url, body[:30], content_type, response.status_code)
 
 

@@ -1,7 +1,8 @@
 """iCalendar feeds: valid for two independent parsers, right hours across the
 clock change, permanences without holidays and closures, stable UIDs and
 SEQUENCE, injection-proof text, and HTTP revalidation (ETag, 304)."""
-from datetime import date, datetime, time, timedelta, timezone
+
+from datetime import UTC, date, datetime, time, timedelta
 from io import StringIO
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -14,14 +15,23 @@ from dateutil import tz as dateutil_tz
 
 from portal import feeds, schedule
 from portal.demo import load_demo
-from portal.models import (EVENT_KINDS, Closure, Event, EventPartner, OccurrenceChange, Partner, Permanence, Place,
-                           Sector)
+from portal.models import (
+    EVENT_KINDS,
+    Closure,
+    Event,
+    EventPartner,
+    OccurrenceChange,
+    Partner,
+    Permanence,
+    Place,
+    Sector,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
-UTC = timezone.utc
+UTC = UTC
 FEEDS = "/portail/calendrier"
 # Everything a line-based format can be attacked with.
-INJECTION = 'Café, thé; « 1\\2 »\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:piégé\nX-EVIL:1'
+INJECTION = "Café, thé; « 1\\2 »\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:piégé\nX-EVIL:1"
 
 
 # -- helpers ----------------------------------------------------------------
@@ -69,22 +79,42 @@ def network(app):
     """A sector, a place, a published partner and its permanence, in an app context."""
     with app.app_context():
         sector = Sector.create(name="Viguier et Saint Jacques", slug="viguier")
-        place = Place.create(name="Maison de quartier", address="7 place des Tilleuls", postcode="11000",
-                             commune="Carcassonne", sector=sector, accessibility="De plain-pied.")
+        place = Place.create(
+            name="Maison de quartier",
+            address="7 place des Tilleuls",
+            postcode="11000",
+            commune="Carcassonne",
+            sector=sector,
+            accessibility="De plain-pied.",
+        )
         partner = Partner.create(name="CAF de l'Aude", slug="caf", status="published")
         yield SimpleNamespace(sector=sector, place=place, partner=partner)
 
 
 def make_event(network, **fields):
     day = next_date(3)
-    values = dict(kind="rencontre", title="Rencontre santé mentale", description="Échanges.",
-                  starts_at=paris(day), ends_at=paris(day, 17), place=network.place, sector=network.sector)
+    values = dict(
+        kind="rencontre",
+        title="Rencontre santé mentale",
+        description="Échanges.",
+        starts_at=paris(day),
+        ends_at=paris(day, 17),
+        place=network.place,
+        sector=network.sector,
+    )
     return Event.create(**{**values, **fields})
 
 
 def make_permanence(network, **fields):
-    values = dict(sector=network.sector, place=network.place, title="Permanence sociale", weekdays="WE",
-                  opens_at=time(14), closes_at=time(16), valid_from=date(2026, 9, 2))
+    values = dict(
+        sector=network.sector,
+        place=network.place,
+        title="Permanence sociale",
+        weekdays="WE",
+        opens_at=time(14),
+        closes_at=time(16),
+        valid_from=date(2026, 9, 2),
+    )
     return Permanence.create(**{**values, **fields})
 
 
@@ -99,9 +129,15 @@ def demo(app):
 
 
 def demo_paths():
-    return ["/evenements.ics", "/permanences.ics", "/type/forum-emploi.ics", "/type/rencontre.ics",
-            "/secteur/la-conte-et-joliot-curie.ics", "/partenaire/caf-de-l-aude.ics",
-            "/partenaire/mission-locale-du-carcassonnais.ics"]
+    return [
+        "/evenements.ics",
+        "/permanences.ics",
+        "/type/forum-emploi.ics",
+        "/type/rencontre.ics",
+        "/secteur/la-conte-et-joliot-curie.ics",
+        "/partenaire/caf-de-l-aude.ics",
+        "/partenaire/mission-locale-du-carcassonnais.ics",
+    ]
 
 
 @pytest.mark.parametrize("path", demo_paths())
@@ -117,7 +153,16 @@ def test_every_feed_parses_with_two_parsers(demo, client, path):
     assert [tz["TZID"] for tz in calendar.timezones] == ["Europe/Paris"]
     assert calendar.events, "the demo has something in every feed"
     for event in calendar.events:
-        for name in ("UID", "DTSTAMP", "LAST-MODIFIED", "SEQUENCE", "SUMMARY", "URL", "CATEGORIES", "DTSTART"):
+        for name in (
+            "UID",
+            "DTSTAMP",
+            "LAST-MODIFIED",
+            "SEQUENCE",
+            "SUMMARY",
+            "URL",
+            "CATEGORIES",
+            "DTSTART",
+        ):
             assert name in event, name
         assert str(event["UID"]).endswith("@relais.test")
         assert str(event["URL"]).startswith("http://relais.test/")
@@ -145,8 +190,12 @@ def test_same_data_gives_the_same_bytes(demo, client):
 
 
 def test_july_and_january_events_keep_their_offset(network, client):
-    july = make_event(network, title="Forum d'été", starts_at=paris(next_date(7)), ends_at=paris(next_date(7), 17))
-    january = make_event(network, title="Vœux", starts_at=paris(next_date(1)), ends_at=paris(next_date(1), 17))
+    july = make_event(
+        network, title="Forum d'été", starts_at=paris(next_date(7)), ends_at=paris(next_date(7), 17)
+    )
+    january = make_event(
+        network, title="Vœux", starts_at=paris(next_date(1)), ends_at=paris(next_date(1), 17)
+    )
     response = fetch(client, "/evenements.ics")
     events = by_uid(parse(response))
     summer, winter = events[f"event-{july.id}@relais.test"], events[f"event-{january.id}@relais.test"]
@@ -163,9 +212,13 @@ def test_vtimezone_rules_match_tzdata_for_forty_years():
     wrapper = icalendar.Calendar()
     wrapper.add_component(feeds.paris_timezone())
     text = wrapper.to_ical().decode()
-    assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text and "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10" in text
+    assert (
+        "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text and "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10" in text
+    )
     # dateutil reads VTIMEZONE rules but knows no X- property.
-    ours = dateutil_tz.tzical(StringIO(text.replace("X-LIC-LOCATION:Europe/Paris\r\n", ""))).get("Europe/Paris")
+    ours = dateutil_tz.tzical(StringIO(text.replace("X-LIC-LOCATION:Europe/Paris\r\n", ""))).get(
+        "Europe/Paris"
+    )
     for year in range(1997, 2038):
         moments = [datetime(year, month, day, 12, tzinfo=UTC) for month in range(1, 13) for day in (1, 15)]
         for month in (3, 10):  # every hour of the last eight days of the month
@@ -176,7 +229,9 @@ def test_vtimezone_rules_match_tzdata_for_forty_years():
 
 def test_all_day_event_has_dates_and_an_exclusive_end(network, client):
     day = next_date(5, 20)
-    event = make_event(network, all_day=True, starts_at=paris(day, 0), ends_at=paris(day + timedelta(days=1), 23))
+    event = make_event(
+        network, all_day=True, starts_at=paris(day, 0), ends_at=paris(day + timedelta(days=1), 23)
+    )
     vevent = by_uid(parse(fetch(client, f"/evenement/{event.id}.ics")))[f"event-{event.id}@relais.test"]
     assert vevent["DTSTART"].params["VALUE"] == "DATE" and vevent["DTSTART"].dt == day
     assert vevent["DTEND"].dt == day + timedelta(days=2)  # a two-day event ends the morning after
@@ -187,9 +242,15 @@ def test_all_day_event_has_dates_and_an_exclusive_end(network, client):
 
 def test_holidays_and_closures_are_excluded(network, client):
     wednesday = make_permanence(network)  # from Wednesday 2 September 2026
-    friday = make_permanence(network, title="Permanence du vendredi", weekdays="FR", valid_to=date(2027, 1, 31))
-    Closure.create(permanence=wednesday, start_date=date(2026, 12, 21), end_date=date(2027, 1, 3),
-                   reason="Congés d'hiver")
+    friday = make_permanence(
+        network, title="Permanence du vendredi", weekdays="FR", valid_to=date(2027, 1, 31)
+    )
+    Closure.create(
+        permanence=wednesday,
+        start_date=date(2026, 12, 21),
+        end_date=date(2027, 1, 3),
+        reason="Congés d'hiver",
+    )
     response = fetch(client, "/permanences.ics")
     assert "EXDATE;TZID=Europe/Paris:" in response.get_data(as_text=True)
     occurrences = expand(parse(response), date(2026, 11, 1), date(2027, 1, 31))
@@ -216,12 +277,20 @@ def test_a_weekly_permanence_keeps_its_local_hour_across_the_clock_change(networ
     assert [(start.hour, start.astimezone(UTC).hour) for start in spring] == [(14, 13), (14, 12)]
 
 
-@pytest.mark.parametrize("fields", [
-    {"weekdays": "MO,TH", "every_n_weeks": 2, "valid_from": date(2026, 9, 2), "valid_to": date(2027, 6, 30)},
-    {"weekdays": "TU", "recurrence": "monthly", "month_week": 2, "valid_to": date(2028, 6, 30)},
-    {"weekdays": "FR", "recurrence": "monthly", "month_week": -1, "valid_to": date(2027, 12, 31)},
-    {"weekdays": "MO,WE", "valid_from": date(2026, 8, 30), "valid_to": date(2027, 7, 10)},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {
+            "weekdays": "MO,TH",
+            "every_n_weeks": 2,
+            "valid_from": date(2026, 9, 2),
+            "valid_to": date(2027, 6, 30),
+        },
+        {"weekdays": "TU", "recurrence": "monthly", "month_week": 2, "valid_to": date(2028, 6, 30)},
+        {"weekdays": "FR", "recurrence": "monthly", "month_week": -1, "valid_to": date(2027, 12, 31)},
+        {"weekdays": "MO,WE", "valid_from": date(2026, 8, 30), "valid_to": date(2027, 7, 10)},
+    ],
+)
 def test_feed_and_site_agree_on_every_date(network, client, fields):
     permanence = make_permanence(network, **fields)
     Closure.create(permanence=permanence, start_date=date(2027, 2, 8), end_date=date(2027, 2, 19))
@@ -238,8 +307,12 @@ def test_alsace_moselle_has_its_own_holidays(network, client):
     metz = Place.create(name="Centre social de Metz", postcode="57000", commune="Metz")
     good_friday = date(2026, 4, 3)
     for place in (network.place, metz):
-        make_permanence(network, place=place, weekdays="FR", valid_from=date(2026, 3, 1), valid_to=date(2026, 4, 30))
-    occurrences = expand(parse(fetch(client, "/permanences.ics")), good_friday, good_friday + timedelta(days=1))
+        make_permanence(
+            network, place=place, weekdays="FR", valid_from=date(2026, 3, 1), valid_to=date(2026, 4, 30)
+        )
+    occurrences = expand(
+        parse(fetch(client, "/permanences.ics")), good_friday, good_friday + timedelta(days=1)
+    )
     assert [str(o["LOCATION"]).split(",")[0] for o in occurrences] == ["Maison de quartier"]
 
 
@@ -266,8 +339,12 @@ def test_each_feed_holds_its_own_events(network, client):
     cafe = make_event(network, kind="aller-vers", title="Café", sector=other)
     joined = make_event(network, kind="autre", title="Fête de quartier", sector=other)
     EventPartner.create(event=joined, partner=network.partner)
-    old = make_event(network, title="Il y a un an", starts_at=paris(date.today() - timedelta(days=400)),
-                     ends_at=paris(date.today() - timedelta(days=400), 17))
+    old = make_event(
+        network,
+        title="Il y a un an",
+        starts_at=paris(date.today() - timedelta(days=400)),
+        ends_at=paris(date.today() - timedelta(days=400), 17),
+    )
     permanence = make_permanence(network, partner=network.partner)
 
     def uids(path):
@@ -277,14 +354,26 @@ def test_each_feed_holds_its_own_events(network, client):
     assert uids("/type/forum-emploi.ics") == {f"event-{forum.id}"}
     assert uids("/secteur/viguier.ics") == {f"event-{forum.id}", f"permanence-{permanence.id}"}
     assert uids("/secteur/ozanam.ics") == {f"event-{cafe.id}", f"event-{joined.id}"}
-    assert uids("/partenaire/caf.ics") == {f"event-{forum.id}", f"event-{joined.id}", f"permanence-{permanence.id}"}
+    assert uids("/partenaire/caf.ics") == {
+        f"event-{forum.id}",
+        f"event-{joined.id}",
+        f"permanence-{permanence.id}",
+    }
     assert uids(f"/evenement/{old.id}.ics") == {f"event-{old.id}"}  # a single event has no window
     single = parse(fetch(client, f"/evenement/{forum.id}.ics"))
     assert str(single["METHOD"]) == "PUBLISH" and str(single["NAME"]) == "Relais — Forum emploi"
 
 
-@pytest.mark.parametrize("path", ["/type/inconnu.ics", "/secteur/inconnu.ics", "/partenaire/inconnu.ics",
-                                  "/evenement/999999.ics", "/evenement/abc.ics"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/type/inconnu.ics",
+        "/secteur/inconnu.ics",
+        "/partenaire/inconnu.ics",
+        "/evenement/999999.ics",
+        "/evenement/abc.ics",
+    ],
+)
 def test_unknown_feeds_are_404(network, client, path):
     assert fetch(client, path).status_code == 404
 
@@ -353,8 +442,12 @@ def inject_permanence(network, field):
     else:
         permanence = make_permanence(network, partner=network.partner)
         if kind == "closure":
-            Closure.create(permanence=permanence, start_date=date(2026, 9, 9), end_date=date(2026, 9, 9),
-                           reason=INJECTION)
+            Closure.create(
+                permanence=permanence,
+                start_date=date(2026, 9, 9),
+                end_date=date(2026, 9, 9),
+                reason=INJECTION,
+            )
         else:
             target = {"partner": network.partner, "sector": network.sector}[kind]
             setattr(target, name, INJECTION)
@@ -362,14 +455,16 @@ def inject_permanence(network, field):
     return "/secteur/viguier.ics"
 
 
-@pytest.mark.parametrize("field", ["title", "description", "place.name", "place.address", "place.commune",
-                                   "place.accessibility"])
+@pytest.mark.parametrize(
+    "field", ["title", "description", "place.name", "place.address", "place.commune", "place.accessibility"]
+)
 def test_event_text_cannot_inject(network, client, field):
     check_injection(fetch(client, inject_event(network, field)))
 
 
-@pytest.mark.parametrize("field", ["permanence.title", "permanence.notes", "partner.name", "sector.name",
-                                   "closure.reason"])
+@pytest.mark.parametrize(
+    "field", ["permanence.title", "permanence.notes", "partner.name", "sector.name", "closure.reason"]
+)
 def test_permanence_text_cannot_inject(network, client, field):
     check_injection(fetch(client, inject_permanence(network, field)))
 
@@ -446,7 +541,9 @@ def test_a_checked_stamp_is_trusted_for_a_few_seconds(app, network, client, monk
     assert fetch(client, "/evenements.ics", **{"If-None-Match": etag}).status_code == 304
     monkeypatch.undo()
     app.config["FEEDS_STAMP_SECONDS"] = 0
-    assert "Nouveau titre" in fetch(client, "/evenements.ics", **{"If-None-Match": etag}).get_data(as_text=True)
+    assert "Nouveau titre" in fetch(client, "/evenements.ics", **{"If-None-Match": etag}).get_data(
+        as_text=True
+    )
 
 
 def test_an_edit_gives_a_new_etag_and_last_modified_never_goes_back(network, client):
@@ -461,8 +558,12 @@ def test_an_edit_gives_a_new_etag_and_last_modified_never_goes_back(network, cli
 
 def test_last_modified_does_not_go_back_when_an_event_ages_out(network, client, monkeypatch):
     make_event(network, title="À venir")
-    ending = make_event(network, title="Bientôt ancien", starts_at=paris(date.today() - timedelta(days=20)),
-                        ends_at=paris(date.today() - timedelta(days=20), 17))  # updated last
+    ending = make_event(
+        network,
+        title="Bientôt ancien",
+        starts_at=paris(date.today() - timedelta(days=20)),
+        ends_at=paris(date.today() - timedelta(days=20), 17),
+    )  # updated last
     before = fetch(client, "/evenements.ics")
     monkeypatch.setattr(feeds, "PAST", timedelta(days=10))  # time passes: it leaves the window
     after = fetch(client, "/evenements.ics", **{"If-None-Match": before.headers["ETag"]})
@@ -481,12 +582,23 @@ def test_permanence_feed_changes_with_a_closure(network, client):
 
 
 def test_a_changed_occurrence_is_a_recurrence_id_override(network, client):
-    permanence = make_permanence(network, partner=network.partner)  # Wednesdays 14 h–16 h from 2 September 2026
-    centre = Place.create(name="Centre social Jean Moulin", address="3 rue Lamartine", postcode="11000",
-                          commune="Carcassonne")
-    OccurrenceChange.create(permanence=permanence, day=date(2026, 12, 9), opens_at=time(9), closes_at=time(11),
-                            place=centre, note="Travaux à la Maison de quartier.")
-    OccurrenceChange.create(permanence=permanence, day=date(2026, 12, 2), opens_at=time(15), closes_at=time(17))
+    permanence = make_permanence(
+        network, partner=network.partner
+    )  # Wednesdays 14 h–16 h from 2 September 2026
+    centre = Place.create(
+        name="Centre social Jean Moulin", address="3 rue Lamartine", postcode="11000", commune="Carcassonne"
+    )
+    OccurrenceChange.create(
+        permanence=permanence,
+        day=date(2026, 12, 9),
+        opens_at=time(9),
+        closes_at=time(11),
+        place=centre,
+        note="Travaux à la Maison de quartier.",
+    )
+    OccurrenceChange.create(
+        permanence=permanence, day=date(2026, 12, 2), opens_at=time(15), closes_at=time(17)
+    )
     # Closed days stay closed: a closure, a public holiday, a day it never happens.
     Closure.create(permanence=permanence, start_date=date(2026, 12, 16), end_date=date(2026, 12, 16))
     for day in (date(2026, 12, 16), date(2026, 11, 11), date(2026, 12, 10)):
@@ -503,22 +615,35 @@ def test_a_changed_occurrence_is_a_recurrence_id_override(network, client):
     master, *overrides = calendar.events
     assert "RECURRENCE-ID" not in master
     assert [vevent["RECURRENCE-ID"].dt for vevent in overrides] == [
-        datetime(2026, 12, 2, 14, tzinfo=PARIS), datetime(2026, 12, 9, 14, tzinfo=PARIS)]
+        datetime(2026, 12, 2, 14, tzinfo=PARIS),
+        datetime(2026, 12, 9, 14, tzinfo=PARIS),
+    ]
     moved = overrides[1]
     assert moved["SEQUENCE"] == master["SEQUENCE"] == 6
     assert str(moved["SUMMARY"]) == str(master["SUMMARY"]) == "Permanence sociale — CAF de l'Aude"
     assert str(moved["LOCATION"]) == "Centre social Jean Moulin, 3 rue Lamartine, 11000 Carcassonne"
     assert str(overrides[0]["LOCATION"]) == str(master["LOCATION"])  # no new place: the usual one
-    assert "Exceptionnellement ce jour-là : 9 h–11 h à Centre social Jean Moulin." in str(moved["DESCRIPTION"])
+    assert "Exceptionnellement ce jour-là : 9 h–11 h à Centre social Jean Moulin." in str(
+        moved["DESCRIPTION"]
+    )
     assert "Travaux à la Maison de quartier." in str(moved["DESCRIPTION"])
     occurrences = expand(calendar, date(2026, 11, 1), date(2027, 1, 1))
     hours = {o["DTSTART"].dt.date(): (o["DTSTART"].dt.time(), o["DTEND"].dt.time()) for o in occurrences}
     assert len(hours) == len(occurrences)
     assert hours.pop(date(2026, 12, 9)) == (time(9), time(11))
     assert hours.pop(date(2026, 12, 2)) == (time(15), time(17))
-    assert date(2026, 12, 16) not in hours and date(2026, 11, 11) not in hours and date(2026, 12, 10) not in hours
-    assert sorted(hours) == [date(2026, 11, 4), date(2026, 11, 18), date(2026, 11, 25), date(2026, 12, 23),
-                             date(2026, 12, 30)]
+    assert (
+        date(2026, 12, 16) not in hours
+        and date(2026, 11, 11) not in hours
+        and date(2026, 12, 10) not in hours
+    )
+    assert sorted(hours) == [
+        date(2026, 11, 4),
+        date(2026, 11, 18),
+        date(2026, 11, 25),
+        date(2026, 12, 23),
+        date(2026, 12, 30),
+    ]
     assert set(hours.values()) == {(time(14), time(16))}
     OccurrenceChange.get(OccurrenceChange.day == date(2026, 12, 9)).delete_instance()
     again = expand(parse(fetch(client, "/permanences.ics")), date(2026, 12, 9), date(2026, 12, 10))
@@ -531,16 +656,26 @@ def test_the_sector_page_shows_exceptional_hours(network):
 
     permanence = make_permanence(network)
     centre = Place.create(name="Centre social", address="3 rue Lamartine", commune="Carcassonne")
-    OccurrenceChange.create(permanence=permanence, day=date(2026, 12, 9), opens_at=time(9), closes_at=time(11),
-                            place=centre, note="Travaux")
+    OccurrenceChange.create(
+        permanence=permanence,
+        day=date(2026, 12, 9),
+        opens_at=time(9),
+        closes_at=time(11),
+        place=centre,
+        note="Travaux",
+    )
     OccurrenceChange.create(permanence=permanence, day=date(2027, 3, 3), opens_at=time(9), closes_at=time(11))
     Closure.create(permanence=permanence, start_date=date(2026, 12, 16), end_date=date(2026, 12, 16))
-    OccurrenceChange.create(permanence=permanence, day=date(2026, 12, 16), opens_at=time(9), closes_at=time(11))
+    OccurrenceChange.create(
+        permanence=permanence, day=date(2026, 12, 16), opens_at=time(9), closes_at=time(11)
+    )
     data = SiteData.load(date(2026, 12, 1))
     [page] = [p for p in data.pages("https://relais.test") if p.path == "permanences/viguier/"]
     text = " ".join(page.body().split())
-    assert ("Horaires exceptionnels : mercredi 9 décembre 2026, 9 h–11 h (Centre social, 3 rue Lamartine, "
-            "Carcassonne) — Travaux." in text)
+    assert (
+        "Horaires exceptionnels : mercredi 9 décembre 2026, 9 h–11 h (Centre social, 3 rue Lamartine, "
+        "Carcassonne) — Travaux." in text
+    )
     assert "16 décembre 2026, 9 h" not in text and "mars 2027" not in text  # closed; beyond 60 days
 
 
@@ -553,8 +688,14 @@ def test_feeds_on_sqlite_and_postgresql(any_app):
     make_permanence(network, partner=partner)
     make_permanence(network, partner=Partner.create(name="En attente", slug="attente"))
     client = any_app.test_client()
-    paths = ["/evenements.ics", "/type/rencontre.ics", "/secteur/viguier.ics", "/partenaire/caf.ics",
-             "/permanences.ics", f"/evenement/{event.id}.ics"]
+    paths = [
+        "/evenements.ics",
+        "/type/rencontre.ics",
+        "/secteur/viguier.ics",
+        "/partenaire/caf.ics",
+        "/permanences.ics",
+        f"/evenement/{event.id}.ics",
+    ]
     # The pending partner's permanence is in no feed.
     counts = {"/secteur/viguier.ics": 2, "/partenaire/caf.ics": 2}
     tags = {}
@@ -585,7 +726,14 @@ def test_the_page_lists_every_feed_twice(demo, client):
         assert f'href="webcal://relais.test/portail/{path}"' in html, path
         assert f'href="http://relais.test/portail/{path}"' in html, path
     assert "les-fils-d-ariane" not in html  # waiting for moderation: no feed
-    for words in ("Comment s'abonner", "Google Agenda", "iPhone", "Thunderbird", "Outlook", "Ajouter à mon agenda"):
+    for words in (
+        "Comment s'abonner",
+        "Google Agenda",
+        "iPhone",
+        "Thunderbird",
+        "Outlook",
+        "Ajouter à mon agenda",
+    ):
         assert words in html, words
     assert "<script" not in html and "style=" not in html  # the portal's CSP forbids inline code
 

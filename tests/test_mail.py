@@ -1,4 +1,5 @@
 """The outbox mailer, against a real SMTP server (aiosmtpd) on SQLite and PostgreSQL."""
+
 import os
 import signal
 import socket
@@ -18,14 +19,14 @@ ICS = (
     "BEGIN:VEVENT\r\nUID:event-12@relais.test\r\nSUMMARY:Café des partenaires à Viguier\r\n"
     "DTSTART:20270114T130000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 )
-PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "Tom & Jerry \"l'asso\""]
+PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", 'Tom & Jerry "l\'asso"']
 
 # A template with user-typed text, as later features will have.
 NOTE_TEMPLATES = {
     "mail/note.txt": '{% extends "mail/base.txt" %}{% block content %}'
-                     'Message de {{ author }} :\n{{ text }}{% endblock %}',
+    "Message de {{ author }} :\n{{ text }}{% endblock %}",
     "mail/note.html": '{% extends "mail/base.html" %}{% block content %}<p>Message de {{ author }} :</p>'
-                      '<p style="white-space: pre-line">{{ text }}</p>{% endblock %}',
+    '<p style="white-space: pre-line">{{ text }}</p>{% endblock %}',
 }
 
 
@@ -58,7 +59,9 @@ def mailer(app, smtp_server):
 
 def test_queued_email_is_delivered_with_french_text_html_and_attachments(mailer, smtp_server):
     row = mail.queue(
-        "contact@asso-viguier.example", "Invitation : café des partenaires", "test",
+        "contact@asso-viguier.example",
+        "Invitation : café des partenaires",
+        "test",
         attachments=[
             {"filename": "cafe.ics", "mimetype": "text/calendar; method=PUBLISH", "content": ICS},
             {"filename": "plan.pdf", "mimetype": "application/pdf", "content": b"%PDF-1.4\x00\xff\x10"},
@@ -70,7 +73,9 @@ def test_queued_email_is_delivered_with_french_text_html_and_attachments(mailer,
     assert message["Subject"] == "Invitation : café des partenaires"
     assert message["From"] == "Relais <ne-pas-repondre@relais.localhost>"
     assert message["To"] == "contact@asso-viguier.example"
-    assert message["Message-ID"].startswith(f"<outbox-{row.id}.") and message["Message-ID"].endswith("@relais.test>")
+    assert message["Message-ID"].startswith(f"<outbox-{row.id}.") and message["Message-ID"].endswith(
+        "@relais.test>"
+    )
     assert message["Date"] and message["Auto-Submitted"] == "auto-generated"
     text, html = parts(message)
     assert "Ceci est un message de test du portail Relais." in text
@@ -105,8 +110,13 @@ def test_user_text_is_escaped_in_html_and_verbatim_in_text(mailer, smtp_server):
 
 def test_line_breaks_cannot_add_headers_or_recipients(mailer, smtp_server):
     mail.queue("contact@asso.example", "Bonjour\r\nBcc: x@evil.example\nX-Injected: oui", "test")
-    for address in ("contact@asso.example\r\nBcc: x@evil.example", "a@asso.example, x@evil.example",
-                    "a@asso.example Bcc: x@evil.example", "Nom <x@evil.example>", "pas une adresse"):
+    for address in (
+        "contact@asso.example\r\nBcc: x@evil.example",
+        "a@asso.example, x@evil.example",
+        "a@asso.example Bcc: x@evil.example",
+        "Nom <x@evil.example>",
+        "pas une adresse",
+    ):
         with pytest.raises(ValueError, match="Adresse e-mail invalide"):
             mail.queue(address, "Bonjour", "test")
     assert Outbox.select().count() == 1
@@ -119,11 +129,10 @@ def test_line_breaks_cannot_add_headers_or_recipients(mailer, smtp_server):
 
 
 def test_email_is_queued_in_the_callers_transaction(any_app):
-    with pytest.raises(RuntimeError):
-        with db.atomic():
-            Sector.create(name="La Conte", slug="la-conte")
-            mail.queue("contact@asso.example", "Bonjour", "test")
-            raise RuntimeError("the change fails")
+    with pytest.raises(RuntimeError), db.atomic():
+        Sector.create(name="La Conte", slug="la-conte")
+        mail.queue("contact@asso.example", "Bonjour", "test")
+        raise RuntimeError("the change fails")
     assert Outbox.select().count() == 0 and Sector.select().count() == 0
 
     with db.atomic():
@@ -199,8 +208,9 @@ def test_refused_login_is_recorded_in_words_an_admin_understands(mailer):
             self.messages.append((session.authenticated, envelope.rcpt_tos))
             return "250 OK"
 
-    controller = Controller(Mailbox(), hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
-                            auth_require_tls=False)
+    controller = Controller(
+        Mailbox(), hostname="127.0.0.1", port=free_port(), authenticator=authenticator, auth_require_tls=False
+    )
     controller.start()
     try:
         use_smtp(mailer, controller.port)
@@ -286,7 +296,9 @@ def test_send_mail_test_option(mailer, runner, smtp_server):
     assert "1 e-mail(s) envoyé(s)." in result.output
     assert "Message de test envoyé à admin@relais.example" in result.output
     [message] = smtp_server.messages
-    assert message["Subject"] == "Message de test du portail Relais" and message["To"] == "admin@relais.example"
+    assert (
+        message["Subject"] == "Message de test du portail Relais" and message["To"] == "admin@relais.example"
+    )
 
     use_smtp(mailer, free_port())
     result = runner.invoke(args=["send-mail", "--test", "admin@relais.example"])
@@ -297,12 +309,15 @@ def test_send_mail_test_option(mailer, runner, smtp_server):
     assert result.exit_code == 1 and "Adresse e-mail invalide" in result.output
 
 
-@pytest.mark.parametrize("setting, value, words", [
-    ("MAIL_SERVER", "", "PORTAL_MAIL_SERVER est vide"),
-    ("MAIL_PORT", "vingt-cinq", "PORTAL_MAIL_PORT doit être un numéro de port"),
-    ("MAIL_USE_SSL", True, "pas les deux"),  # with MAIL_USE_TLS below
-    ("MAIL_SENDER", "Relais", "PORTAL_MAIL_SENDER doit contenir une adresse"),
-])
+@pytest.mark.parametrize(
+    "setting, value, words",
+    [
+        ("MAIL_SERVER", "", "PORTAL_MAIL_SERVER est vide"),
+        ("MAIL_PORT", "vingt-cinq", "PORTAL_MAIL_PORT doit être un numéro de port"),
+        ("MAIL_USE_SSL", True, "pas les deux"),  # with MAIL_USE_TLS below
+        ("MAIL_SENDER", "Relais", "PORTAL_MAIL_SENDER doit contenir une adresse"),
+    ],
+)
 def test_send_mail_refuses_a_wrong_configuration(mailer, runner, setting, value, words):
     mailer.config.update({"MAIL_USE_TLS": True} if setting == "MAIL_USE_SSL" else {})
     mailer.config[setting] = value
@@ -357,10 +372,17 @@ def test_no_background_sender_in_tests(client, monkeypatch):
 
 def test_development_server_sends_from_its_first_request(app, app_database_url, smtp_server, monkeypatch):
     monkeypatch.setattr(mail, "_sender", None)
-    app = create_app({  # `relais run` in development, on the database of the `app` fixture
-        "ENV": "development", "SECRET_KEY": "test-secret", "DATABASE_URL": app_database_url, "BASE_URL": "http://relais.test",
-        "MAIL_SEND_INTERVAL": 0.1, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port,
-    })
+    app = create_app(
+        {  # `relais run` in development, on the database of the `app` fixture
+            "ENV": "development",
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": app_database_url,
+            "BASE_URL": "http://relais.test",
+            "MAIL_SEND_INTERVAL": 0.1,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_server.port,
+        }
+    )
     with app.app_context():
         mail.queue("a@asso.example", "Bonjour", "test")
     db.close()

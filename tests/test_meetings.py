@@ -1,28 +1,45 @@
 """Registration to meetings: seats, waiting list, cancellation, emails with .ics, reminders."""
+
 import csv
 import io
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
 
 from portal import mail
 from portal.db import db, utcnow
-from portal.meetings import Refused, cancel_registration, notify_registrants, register, send_reminders
+from portal.meetings import cancel_registration, notify_registrants, register, send_reminders
 from portal.models import Event, Place, Registration, Sector
 from tests.conftest import csrf_token
 
 
 def make_event(capacity=10, **fields):
-    sector = Sector.get_or_none(Sector.slug == "ozanam") or Sector.create(name="Ozanam et Albignac", slug="ozanam")
-    place = Place.get_or_none() or Place.create(name="Maison de quartier Ozanam", address="2 place Ozanam",
-                                                postcode="11000", commune="Carcassonne", sector=sector)
+    sector = Sector.get_or_none(Sector.slug == "ozanam") or Sector.create(
+        name="Ozanam et Albignac", slug="ozanam"
+    )
+    place = Place.get_or_none() or Place.create(
+        name="Maison de quartier Ozanam",
+        address="2 place Ozanam",
+        postcode="11000",
+        commune="Carcassonne",
+        sector=sector,
+    )
     start = utcnow().replace(microsecond=0) + timedelta(days=10)
-    defaults = dict(kind="rencontre", title="Rencontre addictions", capacity=capacity, place=place, sector=sector,
-                    starts_at=start, ends_at=start + timedelta(hours=2), max_seats_per_registration=3,
-                    registration_opens_at=utcnow() - timedelta(days=1), registration_closes_at=start)
+    defaults = dict(
+        kind="rencontre",
+        title="Rencontre addictions",
+        capacity=capacity,
+        place=place,
+        sector=sector,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        max_seats_per_registration=3,
+        registration_opens_at=utcnow() - timedelta(days=1),
+        registration_closes_at=start,
+    )
     return Event.create(**{**defaults, **fields})
 
 
@@ -35,8 +52,15 @@ def event(app, smtp_server):
 
 def post_registration(client, event_id, **fields):
     url = f"/portail/rencontres/{event_id}/inscription"
-    data = {"organisation": "Association Horizon", "nom": "Karim Exemple", "courriel": "karim@horizon.example",
-            "places": "1", "message": "", **fields, "csrf_token": csrf_token(client, "/portail/connexion")}
+    data = {
+        "organisation": "Association Horizon",
+        "nom": "Karim Exemple",
+        "courriel": "karim@horizon.example",
+        "places": "1",
+        "message": "",
+        **fields,
+        "csrf_token": csrf_token(client, "/portail/connexion"),
+    }
     return client.post(url, data=data)
 
 
@@ -61,8 +85,12 @@ def test_capacity_then_waiting_list_with_rank(app, client, event):
     for n, seats in enumerate([2, 1, 1, 2]):
         register(event.id, "Asso", f"Personne {n}", f"p{n}@asso.example", seats)
     statuses = [(r.contact_name, r.status) for r in Registration.select().order_by(Registration.id)]
-    assert statuses == [("Personne 0", "confirmed"), ("Personne 1", "confirmed"),
-                        ("Personne 2", "waitlisted"), ("Personne 3", "waitlisted")]
+    assert statuses == [
+        ("Personne 0", "confirmed"),
+        ("Personne 1", "confirmed"),
+        ("Personne 2", "waitlisted"),
+        ("Personne 3", "waitlisted"),
+    ]
     assert [r.rank() for r in Registration.waiting_list(event)] == [1, 2]
     response = post_registration(client, event.id, courriel="late@asso.example")
     assert "n° 3" in response.get_data(as_text=True)
@@ -99,15 +127,25 @@ def test_the_database_refuses_a_second_active_registration(app, event):
     from peewee import IntegrityError
 
     with pytest.raises(IntegrityError), db.atomic():
-        Registration.create(event=event, organisation="A", contact_name="Alice", contact_email="alice@a.example",
-                            seats=1, status="confirmed", cancel_token="x")
+        Registration.create(
+            event=event,
+            organisation="A",
+            contact_name="Alice",
+            contact_email="alice@a.example",
+            seats=1,
+            status="confirmed",
+            cancel_token="x",
+        )
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"status": "cancelled"}, "annulé"),
-    ({"registration_closes_at": datetime(2020, 1, 1, tzinfo=timezone.utc)}, "closes"),
-    ({"registration_opens_at": datetime(2099, 1, 1, tzinfo=timezone.utc)}, "ouvriront le"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"status": "cancelled"}, "annulé"),
+        ({"registration_closes_at": datetime(2020, 1, 1, tzinfo=UTC)}, "closes"),
+        ({"registration_opens_at": datetime(2099, 1, 1, tzinfo=UTC)}, "ouvriront le"),
+    ],
+)
 def test_registration_closed(app, client, event, change, message):
     Event.update(**change).where(Event.id == event.id).execute()
     assert message in client.get(f"/portail/rencontres/{event.id}/inscription").get_data(as_text=True)
@@ -116,11 +154,17 @@ def test_registration_closed(app, client, event, change, message):
     assert Registration.select().count() == 0
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"places": "0"}, "entre 1 et 3"), ({"places": "4"}, "entre 1 et 3"), ({"places": "deux"}, "nombre entier"),
-    ({"courriel": "pas-un-email"}, "pas valide"), ({"organisation": ""}, "obligatoire"),
-    ({"message": "x" * 1001}, "1 000 caractères"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"places": "0"}, "entre 1 et 3"),
+        ({"places": "4"}, "entre 1 et 3"),
+        ({"places": "deux"}, "nombre entier"),
+        ({"courriel": "pas-un-email"}, "pas valide"),
+        ({"organisation": ""}, "obligatoire"),
+        ({"message": "x" * 1001}, "1 000 caractères"),
+    ],
+)
 def test_bad_input(app, client, event, fields, message):
     response = post_registration(client, event.id, **fields)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
@@ -134,8 +178,10 @@ def test_unknown_event_is_404(client):
 def test_cancel_link_is_single_use(app, client, event, smtp_server):
     post_registration(client, event.id)
     mail.send_pending()
-    path = re.search(r"http://relais\.test(/portail/rencontres/annulation/\S+)",
-                     smtp_server.messages[-1].get_body(("plain",)).get_content())[1]
+    path = re.search(
+        r"http://relais\.test(/portail/rencontres/annulation/\S+)",
+        smtp_server.messages[-1].get_body(("plain",)).get_content(),
+    )[1]
     assert "Oui, j'annule" in client.get(path).get_data(as_text=True)
     assert Registration.get().status == "confirmed"  # opening the link alone changes nothing
     token = csrf_token(client, path)
@@ -158,7 +204,9 @@ def test_edits_and_cancellation_email_registrants_with_a_higher_sequence(app, ev
     changed, cancelled = smtp_server.messages[-2:]
     sequences = []
     for message in (changed, cancelled):
-        vevent = icalendar.Calendar.from_ical(next(message.iter_attachments()).get_content()).walk("VEVENT")[0]
+        vevent = icalendar.Calendar.from_ical(next(message.iter_attachments()).get_content()).walk("VEVENT")[
+            0
+        ]
         assert str(vevent["UID"]) == f"event-{event.id}@relais.test"
         sequences.append((vevent["SEQUENCE"], str(vevent["STATUS"])))
     assert sequences == [(1, "CONFIRMED"), (2, "CANCELLED")]
@@ -210,9 +258,15 @@ def test_attendance_csv_and_mediator_cancel(app, client, event, make_user, login
     login("mediator@relais.example", "mot-de-passe-solide")
     url = f"/portail/rencontres/{event.id}/participants"
     token = csrf_token(client, url)
-    client.post(f"/portail/rencontres/{event.id}/presences", data={"csrf_token": token, "present": [str(first.id)]})
+    client.post(
+        f"/portail/rencontres/{event.id}/presences", data={"csrf_token": token, "present": [str(first.id)]}
+    )
     assert Registration.get_by_id(first.id).attended is True
-    rows = list(csv.reader(io.StringIO(client.get(url + ".csv").get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get(url + ".csv").get_data(as_text=True).lstrip("\ufeff")), delimiter=";"
+        )
+    )
     assert rows[1][0] == "'=SOMME(A1)" and rows[1][6] == "oui"
     assert rows[2][0] == "'+Asso" and rows[2][5] == "1"
     response = client.post(f"{url}/{first.id}/annuler", data={"csrf_token": token})

@@ -1,4 +1,5 @@
 """An association registers from the public site, gets the email, and cancels — in a real browser."""
+
 import re
 import sqlite3
 
@@ -12,8 +13,9 @@ pytestmark = pytest.mark.browser
 def last_email_to(database_url, address):
     """The newest queued email for ``address``, read from the live server's outbox."""
     with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
-        row = connection.execute("SELECT body_text FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1",
-                                 (address,)).fetchone()
+        row = connection.execute(
+            "SELECT body_text FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1", (address,)
+        ).fetchone()
     return row[0]
 
 

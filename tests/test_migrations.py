@@ -1,8 +1,9 @@
 """init-db creates or upgrades the schema, never drops anything, on both engines."""
+
 from types import SimpleNamespace
 
 import pytest
-from peewee import CharField
+from peewee import CharField, DatabaseError
 
 from portal import migrations
 from portal.db import db
@@ -36,8 +37,10 @@ def test_an_older_schema_is_upgraded_step_by_step_with_its_data(any_app):
         return [migrator.add_index("sector", ("colour",), False)]
 
     now = migrations.head()
-    later = [(now + 1, SimpleNamespace(upgrade=add_sector_colour)),
-             (now + 2, SimpleNamespace(upgrade=add_sector_colour_index))]
+    later = [
+        (now + 1, SimpleNamespace(upgrade=add_sector_colour)),
+        (now + 2, SimpleNamespace(upgrade=add_sector_colour_index)),
+    ]
     all_steps = migrations.steps() + later
 
     assert upgrade(all_steps) == [now + 1, now + 2]
@@ -59,8 +62,10 @@ def test_the_first_release_database_is_upgraded_with_its_data(sqlite_url):
     path = sqlite_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
         connection.executescript((ROOT / "tests" / "fixtures" / "relais-v1.sql").read_text(encoding="utf-8"))
-        before = {table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-                  for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        before = {
+            table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
     assert before["schema_version"] == 1
     app = make_app(sqlite_url)  # runs init-db's upgrade
     with app.app_context():
@@ -76,11 +81,13 @@ def test_the_first_release_database_is_upgraded_with_its_data(sqlite_url):
 
 def test_a_failed_step_leaves_the_previous_version(any_app):
     def broken(migrator):
-        return [migrator.add_column("sector", "ok", CharField(default="")),
-                migrator.add_column("no_such_table", "x", CharField(default=""))]
+        return [
+            migrator.add_column("sector", "ok", CharField(default="")),
+            migrator.add_column("no_such_table", "x", CharField(default="")),
+        ]
 
     now = migrations.head()
-    with pytest.raises(Exception):
+    with pytest.raises(DatabaseError):
         upgrade(migrations.steps() + [(now + 1, SimpleNamespace(upgrade=broken))])
     assert current_version() == now
     assert "ok" not in {column.name for column in db.get_columns("sector")}

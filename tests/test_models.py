@@ -1,5 +1,6 @@
 """The database itself enforces the rules, on SQLite and on PostgreSQL."""
-from datetime import date, datetime, time, timedelta, timezone
+
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 from peewee import IntegrityError
@@ -27,14 +28,14 @@ def test_duplicate_slug_is_refused(any_app):
 )
 def test_values_outside_the_vocabulary_are_refused(any_app, model, fields):
     if model is Event:
-        start = datetime(2026, 12, 1, 13, tzinfo=timezone.utc)
+        start = datetime(2026, 12, 1, 13, tzinfo=UTC)
         fields = {"starts_at": start, "ends_at": start + timedelta(hours=2), **fields}
     with pytest.raises(IntegrityError), db.atomic():
         model.create(**fields)
 
 
 def test_event_cannot_end_before_it_starts(any_app):
-    start = datetime(2026, 12, 1, 13, tzinfo=timezone.utc)
+    start = datetime(2026, 12, 1, 13, tzinfo=UTC)
     with pytest.raises(IntegrityError), db.atomic():
         Event.create(kind="rencontre", title="X", starts_at=start, ends_at=start - timedelta(hours=1))
 
@@ -54,15 +55,24 @@ def test_permanence_rules(any_app):
         Permanence.create(**base, opens_at=time(16), closes_at=time(14))
     with pytest.raises(IntegrityError), db.atomic():  # monthly without "which week"
         Permanence.create(**base, opens_at=time(14), closes_at=time(16), recurrence="monthly")
-    permanence = Permanence.create(**base, opens_at=time(14), closes_at=time(16, 30), recurrence="monthly", month_week=-1)
+    permanence = Permanence.create(
+        **base, opens_at=time(14), closes_at=time(16, 30), recurrence="monthly", month_week=-1
+    )
     assert Permanence.get_by_id(permanence.id).closes_at == time(16, 30)
 
 
 def test_deleting_a_place_in_use_is_refused(any_app):
     sector = Sector.create(name="Grazailles et Fleming", slug="grazailles")
     place = Place.create(name="Local Fleming", sector=sector)
-    Permanence.create(sector=sector, place=place, title="P", weekdays="MO", opens_at=time(9),
-                      closes_at=time(11), valid_from=date(2026, 1, 5))
+    Permanence.create(
+        sector=sector,
+        place=place,
+        title="P",
+        weekdays="MO",
+        opens_at=time(9),
+        closes_at=time(11),
+        valid_from=date(2026, 1, 5),
+    )
     with pytest.raises(IntegrityError), db.atomic():
         place.delete_instance()
 
@@ -89,9 +99,15 @@ def test_themes_come_from_data_inclusion(any_app):
     assert mental_health.label == "Santé mentale"
     top_level = Theme.select().where(Theme.parent.is_null()).count()
     assert top_level == 16
-    for slug in ["sante--addictions", "logement-hebergement--reduire-les-impayes-de-loyer",
-                 "trouver-un-emploi", "difficultes-administratives-ou-juridiques",
-                 "numerique", "famille", "mobilite"]:
+    for slug in [
+        "sante--addictions",
+        "logement-hebergement--reduire-les-impayes-de-loyer",
+        "trouver-un-emploi",
+        "difficultes-administratives-ou-juridiques",
+        "numerique",
+        "famille",
+        "mobilite",
+    ]:
         assert Theme.get_or_none(Theme.slug == slug), slug
     assert Theme.load_vocabulary() == Theme.select().count()  # reloading adds nothing
 
@@ -103,8 +119,10 @@ def test_slugify():
 
 
 def test_sequence_goes_up_when_subscribers_must_see_it(any_app):
-    start = datetime(2026, 12, 1, 13, tzinfo=timezone.utc)
-    event = Event.create(kind="rencontre", title="Rencontre", starts_at=start, ends_at=start + timedelta(hours=2))
+    start = datetime(2026, 12, 1, 13, tzinfo=UTC)
+    event = Event.create(
+        kind="rencontre", title="Rencontre", starts_at=start, ends_at=start + timedelta(hours=2)
+    )
     event.title = "Rencontre santé mentale"  # wording only
     event.save()
     assert Event.get_by_id(event.id).sequence == 0
@@ -120,9 +138,18 @@ def test_a_closure_touches_its_permanence(any_app):
 
     sector = Sector.create(name="La Conte et Joliot Curie", slug="la-conte")
     place = Place.create(name="Local", sector=sector)
-    permanence = Permanence.create(sector=sector, place=place, title="P", weekdays="MO", opens_at=time(9),
-                                   closes_at=time(11), valid_from=date(2026, 1, 5))
-    closure = Closure.create(permanence=permanence, start_date=date(2026, 12, 28), end_date=date(2026, 12, 31))
+    permanence = Permanence.create(
+        sector=sector,
+        place=place,
+        title="P",
+        weekdays="MO",
+        opens_at=time(9),
+        closes_at=time(11),
+        valid_from=date(2026, 1, 5),
+    )
+    closure = Closure.create(
+        permanence=permanence, start_date=date(2026, 12, 28), end_date=date(2026, 12, 31)
+    )
     assert Permanence.get_by_id(permanence.id).sequence == 1
     closure.delete_instance()
     assert Permanence.get_by_id(permanence.id).sequence == 2

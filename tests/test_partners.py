@@ -1,4 +1,5 @@
 """Partners join the network themselves: register, confirm, moderation, self-service."""
+
 import json
 import re
 from datetime import timedelta
@@ -12,12 +13,23 @@ from portal.partners import purge_unconfirmed
 from tests.conftest import csrf_token
 
 FORM = {
-    "nom": "Les Jardins du Viguier", "typologie": "association", "siret": "",
-    "adresse": "4 rue des Lilas", "complement_adresse": "", "code_postal": "11000", "commune": "Carcassonne",
-    "telephone": "04.65.71.20.20", "courriel": "bonjour@jardins.example", "site_web": "https://jardins.example",
-    "presentation_resume": "Jardins partagés au pied des immeubles.", "presentation_detail": "Ouvert à tous.",
-    "thematiques": ["equipement-et-alimentation--alimentation"], "secteurs": ["viguier"],
-    "contact_nom": "Samia Testeuse", "contact_courriel": "samia@jardins.example", "contact_telephone": "",
+    "nom": "Les Jardins du Viguier",
+    "typologie": "association",
+    "siret": "",
+    "adresse": "4 rue des Lilas",
+    "complement_adresse": "",
+    "code_postal": "11000",
+    "commune": "Carcassonne",
+    "telephone": "04.65.71.20.20",
+    "courriel": "bonjour@jardins.example",
+    "site_web": "https://jardins.example",
+    "presentation_resume": "Jardins partagés au pied des immeubles.",
+    "presentation_detail": "Ouvert à tous.",
+    "thematiques": ["equipement-et-alimentation--alimentation"],
+    "secteurs": ["viguier"],
+    "contact_nom": "Samia Testeuse",
+    "contact_courriel": "samia@jardins.example",
+    "contact_telephone": "",
     "consentement": "y",
 }
 
@@ -50,8 +62,10 @@ def link_in(message):
 def login_as(client, make_user, role="mediator"):
     make_user(role, email=f"{role}@relais.example")
     token = csrf_token(client, "/portail/connexion")
-    client.post("/portail/connexion", data={"csrf_token": token, "email": f"{role}@relais.example",
-                                            "password": "mot-de-passe-solide"})
+    client.post(
+        "/portail/connexion",
+        data={"csrf_token": token, "email": f"{role}@relais.example", "password": "mot-de-passe-solide"},
+    )
 
 
 def confirm(client, path):
@@ -86,7 +100,10 @@ def test_join_confirm_moderate_publish(app, client, setup, make_user, tmp_path):
     token = csrf_token(client, "/portail/moderation/")
     response = client.post(f"/portail/moderation/{partner_id}/approuver", data={"csrf_token": token})
     assert response.status_code == 302
-    assert client.post(f"/portail/moderation/{partner_id}/approuver", data={"csrf_token": token}).status_code == 409
+    assert (
+        client.post(f"/portail/moderation/{partner_id}/approuver", data={"csrf_token": token}).status_code
+        == 409
+    )
 
     send_mail(app)
     approved = smtp.messages[-1]
@@ -109,22 +126,25 @@ def confirmed_partner(app, client, setup, **changes):
         return Partner.get(Partner.name == changes.get("nom", FORM["nom"]))
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("nom", "", "Ce champ est obligatoire."),
-    ("nom", "x" * 201, "200 caractères au maximum."),
-    ("siret", "123 456 789 00013", "clé de contrôle"),
-    ("siret", "12345", "14 chiffres"),
-    ("site_web", "javascript:alert(1)", "http:// ou https://"),
-    ("code_postal", "ABCDE", "5 chiffres"),
-    ("telephone", "+44 20 7946 0000", "numéro français"),
-    ("courriel", "pas-un-email", "pas valide"),
-    ("contact_courriel", "", "Ce champ est obligatoire."),
-    ("presentation_resume", "x" * 281, "280 caractères au maximum."),
-    ("thematiques", [], "Choisissez au moins une thématique."),
-    ("thematiques", ["n-existe-pas"], "Un des choix envoyés n'existe pas"),
-    ("secteurs", [], "Choisissez au moins un quartier."),
-    ("consentement", "", "Cochez cette case"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("nom", "", "Ce champ est obligatoire."),
+        ("nom", "x" * 201, "200 caractères au maximum."),
+        ("siret", "123 456 789 00013", "clé de contrôle"),
+        ("siret", "12345", "14 chiffres"),
+        ("site_web", "javascript:alert(1)", "http:// ou https://"),
+        ("code_postal", "ABCDE", "5 chiffres"),
+        ("telephone", "+44 20 7946 0000", "numéro français"),
+        ("courriel", "pas-un-email", "pas valide"),
+        ("contact_courriel", "", "Ce champ est obligatoire."),
+        ("presentation_resume", "x" * 281, "280 caractères au maximum."),
+        ("thematiques", [], "Choisissez au moins une thématique."),
+        ("thematiques", ["n-existe-pas"], "Un des choix envoyés n'existe pas"),
+        ("secteurs", [], "Choisissez au moins un quartier."),
+        ("consentement", "", "Cochez cette case"),
+    ],
+)
 def test_bad_input_is_explained_and_kept(app, client, setup, field, value, message):
     response = register(client, **{field: value})
     page = response.get_data(as_text=True)
@@ -213,8 +233,9 @@ def test_expired_confirmation_link(app, client, setup, monkeypatch):
 
 def test_duplicates_are_flagged(app, client, setup, make_user):
     with app.app_context():
-        Partner.create(name="Les jardins du Viguier", slug="jardins-existants", commune="Carcassonne",
-                       status="published")
+        Partner.create(
+            name="Les jardins du Viguier", slug="jardins-existants", commune="Carcassonne", status="published"
+        )
     confirmed_partner(app, client, setup)
     login_as(client, make_user)
     queue = client.get("/portail/moderation/").get_data(as_text=True)
@@ -225,7 +246,9 @@ def test_reject_needs_a_reason_and_sends_it(app, client, setup, make_user):
     partner = confirmed_partner(app, client, setup)
     login_as(client, make_user, "admin")
     token = csrf_token(client, "/portail/moderation/")
-    response = client.post(f"/portail/moderation/{partner.id}/refuser", data={"csrf_token": token, "reason": ""})
+    response = client.post(
+        f"/portail/moderation/{partner.id}/refuser", data={"csrf_token": token, "reason": ""}
+    )
     assert response.status_code == 400 and "Indiquez le motif" in response.get_data(as_text=True)
     reason = "Structure hors du territoire <b>couvert</b>."
     client.post(f"/portail/moderation/{partner.id}/refuser", data={"csrf_token": token, "reason": reason})
@@ -264,9 +287,17 @@ def test_self_service_changes_wait_for_moderation(app, client, setup, make_user)
     approve(app, partner)
     assert open_space(app, client, partner).headers["Location"] == "/portail/partenaires/ma-structure"
     token = csrf_token(client, "/portail/partenaires/ma-structure")
-    data = {**FORM, "csrf_token": token, "presentation_resume": "Nouveau résumé.", "contact_nom": "Samia T.",
-            "referral_notes": "Appeler le mardi.", "share_contact_name": "network", "share_contact_phone": "private",
-            "share_contact_email": "private", "share_referral_notes": "public"}
+    data = {
+        **FORM,
+        "csrf_token": token,
+        "presentation_resume": "Nouveau résumé.",
+        "contact_nom": "Samia T.",
+        "referral_notes": "Appeler le mardi.",
+        "share_contact_name": "network",
+        "share_contact_phone": "private",
+        "share_contact_email": "private",
+        "share_referral_notes": "public",
+    }
     data.pop("consentement")
     response = client.post("/portail/partenaires/ma-structure", data=data)
     assert response.status_code == 302
@@ -302,8 +333,9 @@ def test_withdraw_and_erase(app, client, setup):
         assert Partner.get_by_id(partner.id).status == "withdrawn"
     response = client.post("/portail/partenaires/ma-structure/effacement", data={"csrf_token": token})
     assert response.status_code == 302  # the confirmation box was not ticked
-    response = client.post("/portail/partenaires/ma-structure/effacement",
-                           data={"csrf_token": token, "confirmation": "oui"})
+    response = client.post(
+        "/portail/partenaires/ma-structure/effacement", data={"csrf_token": token, "confirmation": "oui"}
+    )
     assert "sont effacées" in response.get_data(as_text=True)
     with app.app_context():
         assert Partner.get_or_none(Partner.id == partner.id) is None

@@ -1,4 +1,5 @@
 """Registering a partner with the keyboard only, in a real browser, with axe-core."""
+
 import pytest
 
 from tests.a11y import violations
@@ -34,8 +35,12 @@ def test_register_with_the_keyboard_only(live_server, page):
     page.keyboard.press("Shift+Tab")  # back into the form from wherever the focus is
     page.locator("#nom").focus()
     page.keyboard.type("Café des parents")
-    for field, value in [("Adresse", "2 place Ozanam"), ("Code postal", "11000"), ("Commune", "Carcassonne"),
-                         ("Présentation courte", "Un lieu pour les parents du quartier.")]:
+    for field, value in [
+        ("Adresse", "2 place Ozanam"),
+        ("Code postal", "11000"),
+        ("Commune", "Carcassonne"),
+        ("Présentation courte", "Un lieu pour les parents du quartier."),
+    ]:
         tab_to(page, field)
         page.keyboard.type(value)
     tab_to(page, "Famille")  # the summary of a theme group opens with Enter

@@ -1,4 +1,5 @@
 """Referrals: the closed loop from the mediator's hand-off to the person's prise en charge."""
+
 import csv
 import io
 import re
@@ -41,8 +42,13 @@ def build_world():
     ozanam = Sector.create(name="Ozanam et Albignac", slug="ozanam", position=2)
     housing = Theme.get(Theme.slug == "logement-hebergement")
     health = Theme.get(Theme.slug == "sante")
-    maison = Partner.create(name="Maison de l'habitat", slug="maison-habitat", status="published",
-                            contact_email="accueil@habitat.example", contact_name="Léa")
+    maison = Partner.create(
+        name="Maison de l'habitat",
+        slug="maison-habitat",
+        status="published",
+        contact_email="accueil@habitat.example",
+        contact_name="Léa",
+    )
     cmp = Partner.create(name="CMP Les Capucins", slug="cmp", status="published", email="cmp@sante.example")
     Partner.create(name="Sans adresse", slug="sans-adresse", status="published")
     PartnerTheme.create(partner=maison, theme=housing)
@@ -56,8 +62,12 @@ def build_world():
         return User.get_by_id(user.id)
 
     return {
-        "viguier": viguier, "ozanam": ozanam, "housing": housing, "health": health,
-        "maison": maison, "cmp": cmp,
+        "viguier": viguier,
+        "ozanam": ozanam,
+        "housing": housing,
+        "health": health,
+        "maison": maison,
+        "cmp": cmp,
         "samira": account("samira@relais.example", "mediator", "nord", name="Samira"),
         "karim": account("karim@relais.example", "mediator", "nord", name="Karim"),
         "other": account("autre@relais.example", "mediator", "sud", name="Équipe sud"),
@@ -79,7 +89,9 @@ def world(app, smtp_server):
 def client_for(app, email):
     client = app.test_client()
     token = csrf_token(client, "/portail/connexion")
-    response = client.post("/portail/connexion", data={"csrf_token": token, "email": email, "password": PASSWORD})
+    response = client.post(
+        "/portail/connexion", data={"csrf_token": token, "email": email, "password": PASSWORD}
+    )
     assert response.status_code == 302, email
     return client
 
@@ -91,10 +103,16 @@ def send_mail(app):
 
 def form_data(client, **changes):
     data = {
-        "partenaire": "", "thematique": "logement-hebergement--se-maintenir-dans-le-logement",
-        "secteur": "viguier", "prenom": "Awa D.", "telephone": "06 39 98 12 34", "courriel": "",
+        "partenaire": "",
+        "thematique": "logement-hebergement--se-maintenir-dans-le-logement",
+        "secteur": "viguier",
+        "prenom": "Awa D.",
+        "telephone": "06 39 98 12 34",
+        "courriel": "",
         "besoin": "Dette de loyer de 3 mois, risque d'expulsion ; a besoin d'un dossier FSL.",
-        "urgence": "urgente", "consentement": "y", "consentement_date": date.today().isoformat(),
+        "urgence": "urgente",
+        "consentement": "y",
+        "consentement_date": date.today().isoformat(),
         "consentement_mode": "oral_face",
     }
     data.update(changes)
@@ -103,8 +121,9 @@ def form_data(client, **changes):
 
 
 def create_referral(app, client, partner, **changes):
-    response = client.post("/portail/orientations/nouvelle", data=form_data(client, partenaire=str(partner.id),
-                                                                             **changes))
+    response = client.post(
+        "/portail/orientations/nouvelle", data=form_data(client, partenaire=str(partner.id), **changes)
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         return Referral.select().order_by(Referral.id.desc()).get()
@@ -167,7 +186,9 @@ def test_the_whole_loop_through_real_smtp(app, world):
     with app.app_context():
         assert Referral.get_by_id(referral.id).status == "seen"  # opening the link is logged as "vue"
 
-    response = post_action(client_for_link, path, "accepter", **{"accepter-commentaire": "On la rappelle demain."})
+    response = post_action(
+        client_for_link, path, "accepter", **{"accepter-commentaire": "On la rappelle demain."}
+    )
     assert response.status_code == 200 and "réponse est enregistrée" in page(response)
     send_mail(app)
     notice = next(m for m in reversed(smtp.messages) if m["To"] == "samira@relais.example")
@@ -175,16 +196,26 @@ def test_the_whole_loop_through_real_smtp(app, world):
 
     path = last_link(smtp, "accueil@habitat.example")  # the next step's link
     in_care_day = date.today() + timedelta(days=3)
-    response = post_action(client_for_link, path, "prise-en-charge",
-                           **{"prise_en_charge-premier_rendez_vous": in_care_day.isoformat()})
+    response = post_action(
+        client_for_link,
+        path,
+        "prise-en-charge",
+        **{"prise_en_charge-premier_rendez_vous": in_care_day.isoformat()},
+    )
     assert response.status_code == 200
     send_mail(app)
     notice = next(m for m in reversed(smtp.messages) if m["To"] == "samira@relais.example")
-    assert "prise en charge" in notice["Subject"].lower() and in_care_day.strftime("%d/%m/%Y") in text_of(notice)
+    assert "prise en charge" in notice["Subject"].lower() and in_care_day.strftime("%d/%m/%Y") in text_of(
+        notice
+    )
 
     path = last_link(smtp, "accueil@habitat.example")
-    response = post_action(client_for_link, path, "cloturer", **{"cloturer-resultat": "resolved",
-                                                                  "cloturer-commentaire": "Dossier FSL accordé."})
+    response = post_action(
+        client_for_link,
+        path,
+        "cloturer",
+        **{"cloturer-resultat": "resolved", "cloturer-commentaire": "Dossier FSL accordé."},
+    )
     assert response.status_code == 200
     send_mail(app)
     notice = next(m for m in reversed(smtp.messages) if m["To"] == "samira@relais.example")
@@ -195,8 +226,12 @@ def test_the_whole_loop_through_real_smtp(app, world):
         assert step in timeline
     assert "Consultations des informations" in timeline
     with app.app_context():
-        steps = [t.to_status for t in ReferralTransition.select().where(ReferralTransition.referral == referral.id)
-                 .order_by(ReferralTransition.id)]
+        steps = [
+            t.to_status
+            for t in ReferralTransition.select()
+            .where(ReferralTransition.referral == referral.id)
+            .order_by(ReferralTransition.id)
+        ]
         assert steps == ["sent", "seen", "accepted", "in_care", "closed"]
         stored = Referral.get_by_id(referral.id)
         assert stored.outcome == "resolved" and stored.first_appointment == in_care_day
@@ -214,13 +249,19 @@ def test_a_partner_account_answers_from_its_inbox(app, world):
     assert "Awa D." in page(gerard.get(path))
     response = post_action(gerard, path, "refuser", **{"refuser-motif": "autre"})
     assert response.status_code == 400 and "Expliquez la raison" in page(response)
-    response = post_action(gerard, path, "refuser", **{"refuser-motif": "pas_de_place",
-                                                        "refuser-commentaire": "Liste d'attente pleine."})
+    response = post_action(
+        gerard,
+        path,
+        "refuser",
+        **{"refuser-motif": "pas_de_place", "refuser-commentaire": "Liste d'attente pleine."},
+    )
     assert response.status_code == 302
     with app.app_context():
         stored = Referral.get_by_id(referral.id)
         assert stored.status == "declined" and stored.decline_reason == "pas_de_place"
-        assert [t.actor_id for t in stored.transitions.order_by(ReferralTransition.id)][-1] == world["maison_user"].id
+        assert [t.actor_id for t in stored.transitions.order_by(ReferralTransition.id)][-1] == world[
+            "maison_user"
+        ].id
     send_mail(app)
     notice = world["smtp"].messages[-1]
     assert notice["To"] == "samira@relais.example" and "Pas de place actuellement" in text_of(notice)
@@ -230,8 +271,12 @@ def test_the_sender_withdraws_and_the_partner_is_told(app, world):
     samira = client_for(app, "samira@relais.example")
     referral = create_referral(app, samira, world["cmp"], thematique="sante--sante-mentale")
     karim = client_for(app, "karim@relais.example")  # same team
-    response = post_action(karim, f"/portail/orientations/{referral.id}", "retirer",
-                           **{"retirer-commentaire": "La personne a déménagé."})
+    response = post_action(
+        karim,
+        f"/portail/orientations/{referral.id}",
+        "retirer",
+        **{"retirer-commentaire": "La personne a déménagé."},
+    )
     assert response.status_code == 302
     send_mail(app)
     told = [m for m in world["smtp"].messages if m["To"] == "cmp@sante.example"]
@@ -243,20 +288,26 @@ def test_the_sender_withdraws_and_the_partner_is_told(app, world):
 # -- creating ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"telephone": "", "courriel": ""}, "Indiquez au moins un moyen de joindre la personne"),
-    ({"besoin": "x" * 2001}, "2000 caractères au maximum."),
-    ({"besoin": ""}, "Décrivez le besoin"),
-    ({"prenom": ""}, "Ce champ est obligatoire."),
-    ({"consentement": ""}, "Sans l'accord de la personne"),
-    ({"consentement_date": (date.today() + timedelta(days=1)).isoformat()}, "ne peut pas être dans le futur"),
-    ({"consentement_date": "31/02/2026"}, "Cette date n'est pas valide"),
-    ({"consentement_mode": ""}, "Indiquez comment la personne a donné son accord"),
-    ({"partenaire": "999999"}, "Ce choix n'existe pas"),
-    ({"urgence": "extreme"}, "Ce choix n'existe pas"),
-    ({"telephone": "+44 20 7946 0000"}, "numéro français"),
-    ({"courriel": "pas-un-email"}, "pas valide"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"telephone": "", "courriel": ""}, "Indiquez au moins un moyen de joindre la personne"),
+        ({"besoin": "x" * 2001}, "2000 caractères au maximum."),
+        ({"besoin": ""}, "Décrivez le besoin"),
+        ({"prenom": ""}, "Ce champ est obligatoire."),
+        ({"consentement": ""}, "Sans l'accord de la personne"),
+        (
+            {"consentement_date": (date.today() + timedelta(days=1)).isoformat()},
+            "ne peut pas être dans le futur",
+        ),
+        ({"consentement_date": "31/02/2026"}, "Cette date n'est pas valide"),
+        ({"consentement_mode": ""}, "Indiquez comment la personne a donné son accord"),
+        ({"partenaire": "999999"}, "Ce choix n'existe pas"),
+        ({"urgence": "extreme"}, "Ce choix n'existe pas"),
+        ({"telephone": "+44 20 7946 0000"}, "numéro français"),
+        ({"courriel": "pas-un-email"}, "pas valide"),
+    ],
+)
 def test_bad_input_is_explained_and_nothing_is_sent(app, world, changes, message):
     samira = client_for(app, "samira@relais.example")
     data = form_data(samira, partenaire=str(world["maison"].id))
@@ -274,7 +325,9 @@ def test_the_partner_list_is_filtered_by_theme_and_sector(app, world):
     assert "Maison de l'habitat" in everything and "CMP Les Capucins" in everything
     assert "Sans adresse" not in everything  # nobody could be told
     assert "au-delà du strict nécessaire" in everything  # the health-data warning
-    housing = page(samira.get("/portail/orientations/nouvelle?thematique=logement-hebergement&secteur=viguier"))
+    housing = page(
+        samira.get("/portail/orientations/nouvelle?thematique=logement-hebergement&secteur=viguier")
+    )
     assert "Maison de l'habitat" in housing and "CMP Les Capucins" not in housing
     health = page(samira.get("/portail/orientations/nouvelle?thematique=sante"))  # sub-themes count
     assert "CMP Les Capucins" in health and "Maison de l'habitat" not in health
@@ -286,10 +339,20 @@ def test_the_partner_list_is_filtered_by_theme_and_sector(app, world):
 def fresh_referral(world, status="sent", now=None):
     """A referral put straight into ``status`` (with its log row), for rule tests."""
     now = now or utcnow()
-    referral = referral_flow.create(world["samira"], {
-        "partner": world["maison"], "theme": world["housing"], "sector": world["viguier"],
-        "person_name": "Awa D.", "person_phone": "06 39 98 12 34", "need": "Dette de loyer.",
-        "consent_at": now, "consent_method": "oral_face"}, now=now)
+    referral = referral_flow.create(
+        world["samira"],
+        {
+            "partner": world["maison"],
+            "theme": world["housing"],
+            "sector": world["viguier"],
+            "person_name": "Awa D.",
+            "person_phone": "06 39 98 12 34",
+            "need": "Dette de loyer.",
+            "consent_at": now,
+            "consent_method": "oral_face",
+        },
+        now=now,
+    )
     Referral.update(status=status, status_changed_at=now).where(Referral.id == referral.id).execute()
     return Referral.get_by_id(referral.id)
 
@@ -307,7 +370,11 @@ def every_move():
 
 
 def actor_of(kind, world):
-    return {"partner": actor_for(world["maison_user"]), "sender": actor_for(world["karim"]), "system": SYSTEM}[kind]
+    return {
+        "partner": actor_for(world["maison_user"]),
+        "sender": actor_for(world["karim"]),
+        "system": SYSTEM,
+    }[kind]
 
 
 def test_every_move_follows_the_table(any_app):
@@ -323,8 +390,12 @@ def test_every_move_follows_the_table(any_app):
         else:
             assert allowed, (status, kind, target)
             assert Referral.get_by_id(referral.id).status == target
-            last = ReferralTransition.select().where(ReferralTransition.referral == referral.id).order_by(
-                ReferralTransition.id.desc()).get()
+            last = (
+                ReferralTransition.select()
+                .where(ReferralTransition.referral == referral.id)
+                .order_by(ReferralTransition.id.desc())
+                .get()
+            )
             assert (last.from_status, last.to_status) == (status, target)
 
 
@@ -360,10 +431,13 @@ def test_two_answers_at_once_only_one_wins(any_app):
                 outcomes.append("refused")
             finally:
                 from portal.db import db
+
                 db.close()
 
-    threads = [threading.Thread(target=answer, args=("accepted", {})),
-               threading.Thread(target=answer, args=("declined", {"decline_reason": "pas_de_place"}))]
+    threads = [
+        threading.Thread(target=answer, args=("accepted", {})),
+        threading.Thread(target=answer, args=("declined", {"decline_reason": "pas_de_place"})),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -385,11 +459,14 @@ def test_invalid_moves_over_http_are_409_in_french(app, world):
     response = post_action(gerard, path, "retirer")
     assert response.status_code == 409 and "Seule l'équipe" in page(response)
     response = post_action(gerard, path, "prise-en-charge")
-    assert response.status_code == 409 and "elle ne peut pas être marquée « prise en charge »" in page(response)
+    assert response.status_code == 409 and "elle ne peut pas être marquée « prise en charge »" in page(
+        response
+    )
     assert post_action(gerard, path, "refuser", **{"refuser-motif": "hors_secteur"}).status_code == 302
     for action in ["accepter", "refuser", "cloturer", "prise-en-charge"]:
-        response = post_action(gerard, path, action, **{"refuser-motif": "hors_secteur",
-                                                       "cloturer-resultat": "resolved"})
+        response = post_action(
+            gerard, path, action, **{"refuser-motif": "hors_secteur", "cloturer-resultat": "resolved"}
+        )
         assert response.status_code == 409 and "« Refusée »" in page(response)
     response = post_action(samira, path, "retirer")
     assert response.status_code == 409 and "« Refusée »" in page(response)
@@ -443,7 +520,11 @@ def test_an_expired_link_offers_a_new_one(app, world, monkeypatch):
     monkeypatch.setattr("portal.referral_flow.LINK_MAX_AGE", -1)
     browser = app.test_client()
     response = browser.get(path)
-    assert response.status_code == 400 and "expiré" in page(response) and "Recevoir un nouveau lien" in page(response)
+    assert (
+        response.status_code == 400
+        and "expiré" in page(response)
+        and "Recevoir un nouveau lien" in page(response)
+    )
     assert "Awa" not in page(response)
     assert post_action(browser, path, "accepter").status_code == 400
 
@@ -467,8 +548,12 @@ def test_forged_and_foreign_tokens_open_nothing(app, world):
     for token in (self_service, other_key, "n-importe-quoi"):
         response = browser.get(f"/portail/orientations/reponse/{token}")
         assert response.status_code == 400 and "Awa" not in page(response)
-        assert browser.post(f"/portail/orientations/reponse/{token}/nouveau-lien",
-                            data={"csrf_token": any_csrf(browser)}).status_code == 400
+        assert (
+            browser.post(
+                f"/portail/orientations/reponse/{token}/nouveau-lien", data={"csrf_token": any_csrf(browser)}
+            ).status_code
+            == 400
+        )
     # Another partner's link shows that partner's referral only, and the
     # other partner's account still cannot open this one.
     cmp_referral = create_referral(app, samira, world["cmp"], prenom="Autre personne")
@@ -488,8 +573,12 @@ def test_nobody_reaches_another_teams_or_partners_referral(app, world):
     referral = create_referral(app, samira, world["maison"])
     path = f"/portail/orientations/{referral.id}"
     expected = {
-        "samira@relais.example": 200, "karim@relais.example": 200, "admin@relais.example": 200,
-        "gerard@habitat.example": 200, "autre@relais.example": 404, "cmp-user@sante.example": 404,
+        "samira@relais.example": 200,
+        "karim@relais.example": 200,
+        "admin@relais.example": 200,
+        "gerard@habitat.example": 200,
+        "autre@relais.example": 404,
+        "cmp-user@sante.example": 404,
     }
     actions = ["accepter", "refuser", "prise-en-charge", "cloturer", "retirer"]
     for email, code in expected.items():
@@ -503,21 +592,33 @@ def test_nobody_reaches_another_teams_or_partners_referral(app, world):
         assert client.get(f"/portail/orientations/{referral.id + 1000}").status_code == 404
     with app.app_context():  # no move went through a 404
         assert Referral.get_by_id(referral.id).status in ("sent", "seen", "accepted", "declined", "withdrawn")
-        unexpected = ReferralTransition.select().where(ReferralTransition.actor.in_(
-            [world["other"].id, world["cmp_user"].id])).count()
+        unexpected = (
+            ReferralTransition.select()
+            .where(ReferralTransition.actor.in_([world["other"].id, world["cmp_user"].id]))
+            .count()
+        )
         assert unexpected == 0
     anonymous = app.test_client()
     assert anonymous.get(path).status_code == 302
     assert "/portail/connexion" in anonymous.get(path).headers["Location"]
-    for url in ["/portail/orientations/", "/portail/orientations/nouvelle", "/portail/orientations/recues",
-                "/portail/statistiques", "/portail/statistiques.csv"]:
+    for url in [
+        "/portail/orientations/",
+        "/portail/orientations/nouvelle",
+        "/portail/orientations/recues",
+        "/portail/statistiques",
+        "/portail/statistiques.csv",
+    ]:
         assert anonymous.get(url).status_code == 302, url
 
 
 def test_pages_per_role(app, world):
     gerard = client_for(app, "gerard@habitat.example")
-    for url in ["/portail/orientations/", "/portail/orientations/nouvelle", "/portail/statistiques",
-                "/portail/statistiques.csv"]:
+    for url in [
+        "/portail/orientations/",
+        "/portail/orientations/nouvelle",
+        "/portail/statistiques",
+        "/portail/statistiques.csv",
+    ]:
         assert gerard.get(url).status_code == 403, url
     samira = client_for(app, "samira@relais.example")
     assert samira.get("/portail/orientations/recues").status_code == 403
@@ -547,8 +648,9 @@ def test_each_look_at_personal_data_is_logged(app, world):
     samira.get(f"/portail/orientations/{referral.id}")
     client_for(app, "gerard@habitat.example").get(f"/portail/orientations/{referral.id}")
     with app.app_context():
-        logged = list(ReferralAccess.select().where(ReferralAccess.referral == referral.id)
-                      .order_by(ReferralAccess.id))[before:]
+        logged = list(
+            ReferralAccess.select().where(ReferralAccess.referral == referral.id).order_by(ReferralAccess.id)
+        )[before:]
         assert [a.user_id for a in logged] == [world["samira"].id, world["maison_user"].id]
         assert all(a.created_at is not None for a in logged)
     shown = page(samira.get(f"/portail/orientations/{referral.id}"))
@@ -587,12 +689,20 @@ def test_maintenance_reminds_expires_and_anonymises_once(any_app):
     assert sum(at(32).values()) == 0 and sum(at(40).values()) == 0
     assert mails_to("samira@relais.example") == sender_mails + 2  # the expiry and the reminder
 
-    transition(accepted.id, "closed", actor_for(world["maison_user"]), outcome="person_unreachable",
-               comment="Appelée trois fois, sans réponse (Awa).", now=start + timedelta(days=40))
+    transition(
+        accepted.id,
+        "closed",
+        actor_for(world["maison_user"]),
+        outcome="person_unreachable",
+        comment="Appelée trois fois, sans réponse (Awa).",
+        now=start + timedelta(days=40),
+    )
     stats_before = summary(facts(list(Referral.select())))
     rows_before = [{k: v for k, v in row.items()} for row in facts(list(Referral.select()))]
     assert at(32 + 729)["orientation(s) anonymisée(s) (durée de conservation écoulée)"] == 0
-    assert at(32 + 730)["orientation(s) anonymisée(s) (durée de conservation écoulée)"] == 1  # the expired one
+    assert (
+        at(32 + 730)["orientation(s) anonymisée(s) (durée de conservation écoulée)"] == 1
+    )  # the expired one
     assert at(40 + 730)["orientation(s) anonymisée(s) (durée de conservation écoulée)"] == 1  # the closed one
     assert sum(at(40 + 731).values()) == 0
     for referral_id in (waiting.id, accepted.id):
@@ -626,10 +736,15 @@ def test_html_in_every_text_field_stays_text(app, world):
         Sector.update(name=EVIL).where(Sector.id == world["viguier"].id).execute()
         User.update(name=EVIL).where(User.id == world["samira"].id).execute()
     samira = client_for(app, "samira@relais.example")
-    referral = create_referral(app, samira, world["maison"], prenom=EVIL[:80], besoin=EVIL,
-                               courriel="awa@exemple.fr")
-    pages = [samira.get(f"/portail/orientations/{referral.id}"), samira.get("/portail/orientations/"),
-             samira.get("/portail/orientations/nouvelle"), samira.get("/portail/statistiques")]
+    referral = create_referral(
+        app, samira, world["maison"], prenom=EVIL[:80], besoin=EVIL, courriel="awa@exemple.fr"
+    )
+    pages = [
+        samira.get(f"/portail/orientations/{referral.id}"),
+        samira.get("/portail/orientations/"),
+        samira.get("/portail/orientations/nouvelle"),
+        samira.get("/portail/statistiques"),
+    ]
     send_mail(app)
     path = last_link(smtp, "accueil@habitat.example")
     browser = app.test_client()
@@ -642,15 +757,26 @@ def test_html_in_every_text_field_stays_text(app, world):
     post_action(browser, path, "prise-en-charge", **{"prise_en_charge-commentaire": EVIL})
     gerard = client_for(app, "gerard@habitat.example")
     pages += [gerard.get(f"/portail/orientations/{referral.id}"), gerard.get("/portail/orientations/recues")]
-    post_action(gerard, f"/portail/orientations/{referral.id}", "cloturer",
-                **{"cloturer-resultat": "resolved", "cloturer-commentaire": EVIL})
+    post_action(
+        gerard,
+        f"/portail/orientations/{referral.id}",
+        "cloturer",
+        **{"cloturer-resultat": "resolved", "cloturer-commentaire": EVIL},
+    )
     other = create_referral(app, samira, world["maison"])
     post_action(samira, f"/portail/orientations/{other.id}", "retirer", **{"retirer-commentaire": EVIL})
     third = create_referral(app, samira, world["maison"])
-    post_action(gerard, f"/portail/orientations/{third.id}", "refuser",
-                **{"refuser-motif": "autre", "refuser-commentaire": EVIL})
-    pages += [samira.get(f"/portail/orientations/{referral.id}"), samira.get(f"/portail/orientations/{third.id}"),
-              samira.get("/portail/statistiques")]
+    post_action(
+        gerard,
+        f"/portail/orientations/{third.id}",
+        "refuser",
+        **{"refuser-motif": "autre", "refuser-commentaire": EVIL},
+    )
+    pages += [
+        samira.get(f"/portail/orientations/{referral.id}"),
+        samira.get(f"/portail/orientations/{third.id}"),
+        samira.get("/portail/statistiques"),
+    ]
     for response in pages:
         html = response.get_data(as_text=True)
         assert response.status_code in (200, 400)
@@ -679,10 +805,14 @@ def test_statistics_count_what_became_of_each_referral(app, world):
         post_action(gerard, f"/portail/orientations/{referral.id}", "accepter")
     post_action(gerard, f"/portail/orientations/{first.id}", "prise-en-charge")
     with app.app_context():
-        Partner.update(name="=HYPERLINK(\"http://evil.example\")").where(Partner.id == world["cmp"].id).execute()
+        Partner.update(name='=HYPERLINK("http://evil.example")').where(
+            Partner.id == world["cmp"].id
+        ).execute()
     shown = page(samira.get("/portail/statistiques"))
     assert "<strong>3</strong> orientations envoyées" in shown
-    assert "<strong>1</strong> personne réellement prise en charge" in shown and "<strong>33 %</strong>" in shown
+    assert (
+        "<strong>1</strong> personne réellement prise en charge" in shown and "<strong>33 %</strong>" in shown
+    )
     assert "<svg" in shown and "Logement et hébergement" in shown and "Santé" in shown
     ozanam = page(samira.get("/portail/statistiques?secteur=ozanam"))
     assert "<strong>2</strong> orientations envoyées" in ozanam
@@ -694,7 +824,7 @@ def test_statistics_count_what_became_of_each_referral(app, world):
     lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert lines[0][:4] == ["numero", "date_envoi", "mois", "thematique"]
     assert len(lines) == 4
-    assert "'=HYPERLINK(\"http://evil.example\")" in [row[6] for row in lines]  # formula injection neutralised
+    assert '\'=HYPERLINK("http://evil.example")' in [row[6] for row in lines]  # formula injection neutralised
     assert "Awa" not in text  # no personal data
     other = client_for(app, "autre@relais.example")  # another team's figures are not theirs
     assert "<strong>0</strong> orientation envoyée" in page(other.get("/portail/statistiques"))
@@ -707,15 +837,39 @@ def test_statistics_of_meetings_and_permanences(app, world):
 
     with app.app_context():
         place = Place.create(name="Maison de quartier", sector=world["viguier"])
-        held = Event.create(kind="rencontre", title="Rencontre logement", starts_at=utcnow() - timedelta(days=3),
-                            ends_at=utcnow() - timedelta(days=3) + timedelta(hours=2), sector=world["viguier"])
-        Event.create(kind="rencontre", title="À venir", starts_at=utcnow() + timedelta(days=3),
-                     ends_at=utcnow() + timedelta(days=3, hours=2))
+        held = Event.create(
+            kind="rencontre",
+            title="Rencontre logement",
+            starts_at=utcnow() - timedelta(days=3),
+            ends_at=utcnow() - timedelta(days=3) + timedelta(hours=2),
+            sector=world["viguier"],
+        )
+        Event.create(
+            kind="rencontre",
+            title="À venir",
+            starts_at=utcnow() + timedelta(days=3),
+            ends_at=utcnow() + timedelta(days=3, hours=2),
+        )
         for seats, attended in ((2, True), (1, False), (3, None)):
-            Registration.create(event=held, organisation="Asso", contact_name="X", contact_email=f"x{seats}@y.example",
-                                seats=seats, status="confirmed", cancel_token=f"t{seats}", attended=attended)
-        Permanence.create(sector=world["viguier"], place=place, title="Accueil", weekdays="MO,TU,WE,TH,FR",
-                          opens_at=time(9), closes_at=time(12), valid_from=date.today() - timedelta(days=13))
+            Registration.create(
+                event=held,
+                organisation="Asso",
+                contact_name="X",
+                contact_email=f"x{seats}@y.example",
+                seats=seats,
+                status="confirmed",
+                cancel_token=f"t{seats}",
+                attended=attended,
+            )
+        Permanence.create(
+            sector=world["viguier"],
+            place=place,
+            title="Accueil",
+            weekdays="MO,TU,WE,TH,FR",
+            opens_at=time(9),
+            closes_at=time(12),
+            valid_from=date.today() - timedelta(days=13),
+        )
     samira = client_for(app, "samira@relais.example")
     start = (date.today() - timedelta(days=20)).isoformat()
     shown = page(samira.get(f"/portail/statistiques?du={start}"))
@@ -737,13 +891,18 @@ def test_the_v1_database_gets_the_referral_columns(sqlite_url):
     path = sqlite_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
         connection.executescript((ROOT / "tests" / "fixtures" / "relais-v1.sql").read_text(encoding="utf-8"))
-        connection.execute("INSERT INTO referral VALUES (1, '2026-01-05 10:00:00', '2026-01-20 10:00:00', 2, 9, "
-                           "NULL, NULL, 'A. B.', '', '', 'besoin', NULL, '', 'normale', 'accepted', NULL, NULL, "
-                           "NULL, NULL)")
-        connection.execute("INSERT INTO referral_transition VALUES (1, 1, 2, '', NULL, 'sent', '', "
-                           "'2026-01-05 10:00:00')")
-        connection.execute("INSERT INTO referral_transition VALUES (2, 1, 3, '', 'sent', 'accepted', '', "
-                           "'2026-01-07 09:30:00')")
+        connection.execute(
+            "INSERT INTO referral VALUES (1, '2026-01-05 10:00:00', '2026-01-20 10:00:00', 2, 9, "
+            "NULL, NULL, 'A. B.', '', '', 'besoin', NULL, '', 'normale', 'accepted', NULL, NULL, "
+            "NULL, NULL)"
+        )
+        connection.execute(
+            "INSERT INTO referral_transition VALUES (1, 1, 2, '', NULL, 'sent', '', '2026-01-05 10:00:00')"
+        )
+        connection.execute(
+            "INSERT INTO referral_transition VALUES (2, 1, 3, '', 'sent', 'accepted', '', "
+            "'2026-01-07 09:30:00')"
+        )
     app = make_app(sqlite_url)
     with app.app_context():
         assert migrations.current_version() >= 3
@@ -758,8 +917,9 @@ def test_the_v1_database_gets_the_referral_columns(sqlite_url):
 def test_link_actor_names_the_partner_address(app, world):
     with app.app_context():
         referral = fresh_referral(world)
-        assert link_actor(referral) == Actor("partner", None,
-                                             "Maison de l'habitat (lien envoyé à accueil@habitat.example)")
+        assert link_actor(referral) == Actor(
+            "partner", None, "Maison de l'habitat (lien envoyé à accueil@habitat.example)"
+        )
 
 
 def test_an_erased_partner_gets_no_email_and_nothing_breaks(app, world):

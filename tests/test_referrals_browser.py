@@ -1,5 +1,6 @@
 """A referral in a real browser: the mediator sends it, the partner opens the
 emailed link and accepts, the mediator sees the timeline; axe-core on each page."""
+
 import re
 import sqlite3
 
@@ -26,8 +27,9 @@ def emailed_link(live_server):
     server's SMTP port, so the email waits in the outbox, as with a mail server down."""
     path = live_server["database_url"].removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
-        body = connection.execute("SELECT body_text FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1",
-                                  (PARTNER_EMAIL,)).fetchone()[0]
+        body = connection.execute(
+            "SELECT body_text FROM outbox WHERE to_addr = ? ORDER BY id DESC LIMIT 1", (PARTNER_EMAIL,)
+        ).fetchone()[0]
     return re.search(re.escape(live_server["url"]) + r"/portail/orientations/reponse/\S+", body)[0]
 
 
@@ -40,8 +42,12 @@ def test_send_accept_and_follow_a_referral(live_server, page, browser):
     page.get_by_role("button", name="Filtrer les structures").click()
     page.wait_for_url("**thematique=logement-hebergement**")
     page.get_by_label("Structure vers qui vous orientez la personne").select_option(label=PARTNER)
-    page.get_by_label("Thématique du besoin").select_option("logement-hebergement--se-maintenir-dans-le-logement")
-    page.get_by_label("Son besoin, en quelques phrases").fill("Retard de loyer de deux mois, cherche un appui.")
+    page.get_by_label("Thématique du besoin").select_option(
+        "logement-hebergement--se-maintenir-dans-le-logement"
+    )
+    page.get_by_label("Son besoin, en quelques phrases").fill(
+        "Retard de loyer de deux mois, cherche un appui."
+    )
     page.get_by_label("Urgente").check()
     page.get_by_label("Prénom ou initiales de la personne").fill("Awa D.")
     page.get_by_label("Son téléphone").fill("06 39 98 12 34")
@@ -59,7 +65,9 @@ def test_send_accept_and_follow_a_referral(live_server, page, browser):
         partner_page.goto(emailed_link(live_server))
         assert "Awa D." in partner_page.content()
         assert violations(partner_page) == []
-        partner_page.get_by_label("Un mot pour le médiateur (facultatif)").first.fill("Rendez-vous proposé jeudi.")
+        partner_page.get_by_label("Un mot pour le médiateur (facultatif)").first.fill(
+            "Rendez-vous proposé jeudi."
+        )
         partner_page.get_by_role("button", name="Accepter", exact=True).click()
         partner_page.wait_for_selector("text=Merci, votre réponse est enregistrée")
         assert violations(partner_page) == []

@@ -1,4 +1,5 @@
 """Permanence dates and their French wording."""
+
 from datetime import date, time
 
 import pytest
@@ -14,8 +15,15 @@ def make_permanence(app):
         place = Place.create(name="Local Viguier", postcode="11000", sector=sector)
 
     def make(**fields):
-        defaults = dict(sector=sector, place=place, title="Permanence", weekdays="TU",
-                        opens_at=time(14), closes_at=time(16, 30), valid_from=date(2026, 9, 1))
+        defaults = dict(
+            sector=sector,
+            place=place,
+            title="Permanence",
+            weekdays="TU",
+            opens_at=time(14),
+            closes_at=time(16, 30),
+            valid_from=date(2026, 9, 1),
+        )
         return Permanence.create(**{**defaults, **fields})
 
     with app.app_context():
@@ -26,9 +34,18 @@ def make_permanence(app):
     "fields, words",
     [
         ({"recurrence": "monthly", "month_week": 2}, "le 2e mardi du mois, 14 h–16 h 30"),
-        ({"recurrence": "monthly", "month_week": 1, "weekdays": "FR"}, "le 1er vendredi du mois, 14 h–16 h 30"),
-        ({"recurrence": "monthly", "month_week": -1, "weekdays": "FR"}, "le dernier vendredi du mois, 14 h–16 h 30"),
-        ({"weekdays": "MO,TH", "opens_at": time(9), "closes_at": time(12)}, "chaque lundi et jeudi, 9 h–12 h"),
+        (
+            {"recurrence": "monthly", "month_week": 1, "weekdays": "FR"},
+            "le 1er vendredi du mois, 14 h–16 h 30",
+        ),
+        (
+            {"recurrence": "monthly", "month_week": -1, "weekdays": "FR"},
+            "le dernier vendredi du mois, 14 h–16 h 30",
+        ),
+        (
+            {"weekdays": "MO,TH", "opens_at": time(9), "closes_at": time(12)},
+            "chaque lundi et jeudi, 9 h–12 h",
+        ),
         ({"every_n_weeks": 2}, "un mardi sur deux, 14 h–16 h 30"),
     ],
 )
@@ -44,19 +61,30 @@ def test_monthly_dates(make_permanence):
 
 def test_holidays_and_closures_are_closed(make_permanence):
     permanence = make_permanence(weekdays="WE")
-    Closure.create(permanence=permanence, start_date=date(2026, 12, 21), end_date=date(2027, 1, 3), reason="Congés d'hiver")
+    Closure.create(
+        permanence=permanence,
+        start_date=date(2026, 12, 21),
+        end_date=date(2027, 1, 3),
+        reason="Congés d'hiver",
+    )
     closed = dict(schedule.occurrences(permanence, date(2026, 11, 1), date(2027, 1, 15)))
     assert closed[date(2026, 11, 11)] == "Armistice"  # a Wednesday
     assert closed[date(2026, 12, 23)] == closed[date(2026, 12, 30)] == "Congés d'hiver"
     assert closed[date(2026, 11, 18)] is None
     assert schedule.next_dates(permanence, today=date(2026, 11, 9), count=3) == [
-        date(2026, 11, 18), date(2026, 11, 25), date(2026, 12, 2)]
+        date(2026, 11, 18),
+        date(2026, 11, 25),
+        date(2026, 12, 2),
+    ]
 
 
 def test_valid_to_ends_the_series(make_permanence):
     permanence = make_permanence(weekdays="TU", valid_to=date(2026, 9, 15))
     assert [d for d, _ in schedule.occurrences(permanence, date(2026, 9, 1), date(2026, 12, 1))] == [
-        date(2026, 9, 1), date(2026, 9, 8), date(2026, 9, 15)]
+        date(2026, 9, 1),
+        date(2026, 9, 8),
+        date(2026, 9, 15),
+    ]
 
 
 def test_alsace_moselle_has_two_more_holidays():

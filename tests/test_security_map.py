@@ -3,14 +3,17 @@
 Adding a route without documenting it fails here; so does documenting a
 protection the route does not have.
 """
+
 import re
 
 from flask import url_for
 
 from tests.conftest import ROOT, csrf_token
 
-ROW = re.compile(r"^\| `(?P<endpoint>[\w.]+)` \| `(?P<url>[^`]+)` \| (?P<methods>[A-Z, ]+) \| (?P<csrf>[^|]+) \|"
-                 r" (?P<access>[^|]+) \| (?P<limit>[^|]+) \|$")
+ROW = re.compile(
+    r"^\| `(?P<endpoint>[\w.]+)` \| `(?P<url>[^`]+)` \| (?P<methods>[A-Z, ]+) \| (?P<csrf>[^|]+) \|"
+    r" (?P<access>[^|]+) \| (?P<limit>[^|]+) \|$"
+)
 NEEDS_LOGIN = {"login", "staff", "partner"}
 
 
@@ -28,8 +31,20 @@ def endpoints(app):
 
 
 def sample_url(app, rule):
-    values = {arg: ("jeton" if "token" in arg else "rencontre" if arg == "kind" else "x" if arg in ("slug", "path")
-                    else "accepter" if arg == "action" else 1) for arg in rule.arguments}
+    values = {
+        arg: (
+            "jeton"
+            if "token" in arg
+            else "rencontre"
+            if arg == "kind"
+            else "x"
+            if arg in ("slug", "path")
+            else "accepter"
+            if arg == "action"
+            else 1
+        )
+        for arg in rule.arguments
+    }
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
 
@@ -83,7 +98,9 @@ def test_documented_csrf_protection_is_real(app, client, make_user, login):
         rule = rules[endpoint]
         assert "POST" in rule.methods, endpoint
         response = client.post(sample_url(app, rule), data={})
-        assert response.status_code == 400 and "Le formulaire a expiré" in response.get_data(as_text=True), endpoint
+        assert response.status_code == 400 and "Le formulaire a expiré" in response.get_data(as_text=True), (
+            endpoint
+        )
 
 
 def test_every_form_endpoint_is_csrf_protected(app):

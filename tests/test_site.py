@@ -1,6 +1,7 @@
 """The public site generated from the database: content, escaping, publishing."""
+
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ PAYLOADS = {
     "name": '<script>alert("nom")</script>Asso',
     "summary": "<img src=x onerror=alert(1)>",
     "description": "[clic](javascript:alert(2))\n\n<div onclick=alert(3)>brut</div>\n\n# Titre injecté\n\n"
-                   "| a | b |\n|---|---|\n| 1 | 2 |\n\n<!-- commentaire -->",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n\n<!-- commentaire -->",
     "address": "**gras** <b>b</b> ![img](http://tracker.example/x.png)",
     "commune": "</title><script>alert(4)</script>",
     "website": "javascript:alert(5)",
@@ -46,15 +47,34 @@ def demo_site(tmp_path_factory):
         evil = Partner.create(slug="evil", status="published", **PAYLOADS)
         PartnerSector.create(partner=evil, sector=sector)
         place = Place.create(name="<script>alert('lieu')</script>", sector=sector)
-        Permanence.create(partner=evil, sector=sector, place=place, title="<b>perm</b>", weekdays="WE",
-                          opens_at=time(9), closes_at=time(11), valid_from=date(2026, 1, 7),
-                          notes="<iframe src=//evil.example>")
-        topic = Topic.create(title="<script>alert('thème')</script>", description="[x](javascript:1)", status="accepted")
-        start = datetime.now(timezone.utc) + timedelta(days=20)
-        Event.create(kind="rencontre", title="<img src=x onerror=alert('evt')>", topic=topic, place=place,
-                     sector=sector, starts_at=start, ends_at=start + timedelta(hours=2),
-                     description="<script>alert('desc')</script>")
-        Partner.create(name="Structure en attente", slug="en-attente", status="pending", contact_name="Mme Secret")
+        Permanence.create(
+            partner=evil,
+            sector=sector,
+            place=place,
+            title="<b>perm</b>",
+            weekdays="WE",
+            opens_at=time(9),
+            closes_at=time(11),
+            valid_from=date(2026, 1, 7),
+            notes="<iframe src=//evil.example>",
+        )
+        topic = Topic.create(
+            title="<script>alert('thème')</script>", description="[x](javascript:1)", status="accepted"
+        )
+        start = datetime.now(UTC) + timedelta(days=20)
+        Event.create(
+            kind="rencontre",
+            title="<img src=x onerror=alert('evt')>",
+            topic=topic,
+            place=place,
+            sector=sector,
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            description="<script>alert('desc')</script>",
+        )
+        Partner.create(
+            name="Structure en attente", slug="en-attente", status="pending", contact_name="Mme Secret"
+        )
     yield build(app, workdir / "site")
 
 
@@ -79,7 +99,7 @@ def test_partner_page(demo_site):
 def test_theme_and_sector_pages(demo_site):
     mental_health = page(demo_site, "annuaire/thematiques/sante--sante-mentale")
     assert "Thématique : Santé mentale" in mental_health
-    assert "href=\"../../../partenaires/" in mental_health  # relative links work from any host
+    assert 'href="../../../partenaires/' in mental_health  # relative links work from any host
     health = page(demo_site, "annuaire/thematiques/sante")  # parent theme gathers its sub-themes
     assert "Centre médico-psychologique" in health or "CMP" in health
     sector = page(demo_site, "annuaire/secteurs/grazailles-et-fleming")
@@ -92,7 +112,12 @@ def test_permanences_in_words_with_next_dates(demo_site):
     assert "Prochaines dates" in html
     assert "affiche/" in html
     index = page(demo_site, "permanences")
-    for name in ["La Conte et Joliot Curie", "Viguier et Saint Jacques", "Ozanam et Albignac", "Grazailles et Fleming"]:
+    for name in [
+        "La Conte et Joliot Curie",
+        "Viguier et Saint Jacques",
+        "Ozanam et Albignac",
+        "Grazailles et Fleming",
+    ]:
         assert name in index
 
 
@@ -125,10 +150,15 @@ def test_forum_page_lists_employers_and_offers(demo_site):
     assert "Les partenaires présents" in forum and "sans diplôme" in forum
     # The "sans diplôme" filter is a page of its own: no script needed.
     filtered = parse(page(demo_site, forum_path / "sans-diplome")).find("article")
-    offers = [li.text() for li in filtered.iter("li") if li.text().startswith(tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-              and "(" in li.text()]
+    offers = [
+        li.text()
+        for li in filtered.iter("li")
+        if li.text().startswith(tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) and "(" in li.text()
+    ]
     assert offers and all("sans diplôme" in offer for offer in offers)
-    employer = next(a.attrs["href"] for a in parse(forum).iter("a") if "/partenaires/" in a.attrs.get("href", ""))
+    employer = next(
+        a.attrs["href"] for a in parse(forum).iter("a") if "/partenaires/" in a.attrs.get("href", "")
+    )
     assert "Participe à" in page(demo_site, forum_path / employer)
 
 

@@ -1,4 +1,5 @@
 """The built site in a real browser, on a phone-sized screen, with axe-core."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -9,7 +10,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="fr-FR", is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, locale="fr-FR", is_mobile=True, has_touch=True
+    )
     yield context.new_page()
     context.close()
 
@@ -42,13 +45,16 @@ def search_for(page, words, attempts=20):
     raise AssertionError(f"aucun résultat de recherche pour {words!r}")
 
 
-@pytest.mark.parametrize("path", [
-    "/permanences/la-conte-et-joliot-curie/",
-    "/permanences/la-conte-et-joliot-curie/affiche/",
-    "/agenda/",
-    "/annuaire/",
-    "/rencontres/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/permanences/la-conte-et-joliot-curie/",
+        "/permanences/la-conte-et-joliot-curie/affiche/",
+        "/agenda/",
+        "/annuaire/",
+        "/rencontres/",
+    ],
+)
 def test_pages_have_no_accessibility_violation(live_server, phone, path):
     phone.goto(live_server["url"] + path)
     assert violations(phone) == []
@@ -65,8 +71,12 @@ def test_poster_prints_on_one_a4_page(live_server, page):
 
 def test_no_request_leaves_the_machine(live_server, page):
     outside = []
-    page.on("request", lambda request: outside.append(request.url)
-            if not request.url.startswith((live_server["url"], "data:")) else None)
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url) if not request.url.startswith((live_server["url"], "data:")) else None
+        ),
+    )
     for path in ["/", "/annuaire/", "/permanences/viguier-et-saint-jacques/", "/agenda/"]:
         page.goto(live_server["url"] + path)
         page.wait_for_load_state("networkidle")

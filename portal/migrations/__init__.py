@@ -7,6 +7,7 @@ is upgraded step by step: each module ``vNNNN_what.py`` here holds one step,
 Every step runs in its own transaction (DDL is transactional on SQLite and
 PostgreSQL), so a failed step leaves the database at the previous version.
 """
+
 import importlib
 import pkgutil
 import re

@@ -1,4 +1,5 @@
 """Partners register, confirm their email and edit themselves; they choose what they share."""
+
 from peewee import CharField, TextField
 
 from ..db import UTCDateTimeField

@@ -1,5 +1,6 @@
 """Referrals follow their hand-off to its outcome: teams, emailed links,
 reminders, and a log of who saw a person's data."""
+
 from peewee import CharField, ForeignKeyField, Model, fn
 
 from ..db import UTCDateTimeField, db, utcnow
@@ -38,10 +39,10 @@ def create_access_table():
 
 def date_existing_states():
     """The age of a referral's state is the time of its last transition."""
-    last = (ReferralTransition.select(fn.MAX(ReferralTransition.created_at))
-            .where(ReferralTransition.referral == Referral.id))
-    (Referral.update(status_changed_at=fn.COALESCE(last, Referral.updated_at))
-     .execute())
+    last = ReferralTransition.select(fn.MAX(ReferralTransition.created_at)).where(
+        ReferralTransition.referral == Referral.id
+    )
+    (Referral.update(status_changed_at=fn.COALESCE(last, Referral.updated_at)).execute())
 
 
 def upgrade(migrator):

@@ -1,9 +1,10 @@
 """Meeting registrations: the day-before reminder is sent once; one active seat request per email."""
+
 from ..db import UTCDateTimeField
 
 ONE_ACTIVE_PER_EMAIL = (
     'CREATE UNIQUE INDEX IF NOT EXISTS "registration_one_active_per_email" '
-    "ON \"registration\" (\"event_id\", \"contact_email\") WHERE \"status\" <> 'cancelled'"
+    'ON "registration" ("event_id", "contact_email") WHERE "status" <> \'cancelled\''
 )
 
 

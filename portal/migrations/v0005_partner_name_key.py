@@ -1,4 +1,5 @@
 """Duplicate detection by an indexed normalised name, instead of scanning a commune."""
+
 from peewee import CharField
 
 
@@ -13,11 +14,15 @@ class FillNameKeys:
 
         marker = self.database.param
         for partner_id, name in self.database.execute_sql('SELECT id, name FROM "partner"').fetchall():
-            self.database.execute_sql(f'UPDATE "partner" SET name_key = {marker} WHERE id = {marker}',
-                                      (normalise_name(name), partner_id))
+            self.database.execute_sql(
+                f'UPDATE "partner" SET name_key = {marker} WHERE id = {marker}',
+                (normalise_name(name), partner_id),
+            )
 
 
 def upgrade(migrator):
-    return [migrator.add_column("partner", "name_key", CharField(max_length=200, default="")),
-            migrator.add_index("partner", ("name_key",), False),
-            FillNameKeys(migrator.database)]
+    return [
+        migrator.add_column("partner", "name_key", CharField(max_length=200, default="")),
+        migrator.add_index("partner", ("name_key",), False),
+        FillNameKeys(migrator.database),
+    ]

@@ -1,5 +1,6 @@
 """One occurrence of a permanence at other hours or in another place
 (an iCalendar RECURRENCE-ID override), next to closures (EXDATE)."""
+
 from peewee import CharField, Check, DateField, ForeignKeyField, Model, TimeField
 
 from ..db import db
