@@ -74,7 +74,7 @@ def wsgi():
 
 def fill(rng):
     """1,000 events over the feed's window and 200 permanences, some closed."""
-    from portal.models import EVENT_KINDS, WEEKDAYS, Closure, Event, Partner, Permanence, Place, Sector
+    from portal.store.models import EVENT_KINDS, WEEKDAYS, Closure, Event, Partner, Permanence, Place, Sector
 
     sectors = [Sector.create(name=f"Secteur {n}", slug=f"secteur-{n}", position=n) for n in range(4)]
     places = [
@@ -151,8 +151,8 @@ def prepare(workdir):
         }
     )
     from portal import create_app
-    from portal.db import db
-    from portal.migrations import upgrade
+    from portal.store.db import db
+    from portal.store.migrations import upgrade
 
     app = create_app()
     with app.app_context(), db.atomic():

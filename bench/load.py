@@ -42,10 +42,10 @@ def prepare(url, pending, referrals):
     """Demo data, one big meeting, ``pending`` registrations to moderate and
     ``referrals`` sent to the demo partner account's structure."""
     from portal import create_app
-    from portal.db import db, utcnow
     from portal.demo import load_demo
-    from portal.migrations import upgrade
-    from portal.models import Event, Partner, Referral, Theme, User
+    from portal.store.db import db, utcnow
+    from portal.store.migrations import upgrade
+    from portal.store.models import Event, Partner, Referral, Theme, User
 
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.app_context():
@@ -102,8 +102,8 @@ def prepare(url, pending, referrals):
 
 def count(url):
     from portal import create_app
-    from portal.db import db
-    from portal.models import Partner, Referral, Registration
+    from portal.store.db import db
+    from portal.store.models import Partner, Referral, Registration
 
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.app_context():
@@ -235,8 +235,8 @@ def run(url, clients, workers, seconds, think):
 
     ids = prepare(url, pending=400, referrals=800)
     from portal import create_app
-    from portal.db import db
-    from portal.models import Partner, Referral
+    from portal.store.db import db
+    from portal.store.models import Partner, Referral
 
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.app_context():

@@ -29,9 +29,9 @@ from tests.servers import throwaway_postgres  # noqa: E402
 def prepare(url, seats):
     """A fresh schema and one open meeting with ``seats`` seats."""
     from portal import create_app
-    from portal.db import db, utcnow
-    from portal.migrations import upgrade
-    from portal.models import Event
+    from portal.store.db import db, utcnow
+    from portal.store.migrations import upgrade
+    from portal.store.models import Event
 
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.app_context():
@@ -55,8 +55,8 @@ def prepare(url, seats):
 
 def count(url, event_id):
     from portal import create_app
-    from portal.db import db
-    from portal.models import Registration
+    from portal.store.db import db
+    from portal.store.models import Registration
 
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.app_context():

@@ -26,8 +26,17 @@ def make_database(url, partners):
     """N published partners, one permanence for every 5, one event for every 10."""
     from portal import create_app
     from portal.demo import load_demo
-    from portal.migrations import upgrade
-    from portal.models import Event, Partner, PartnerSector, PartnerTheme, Permanence, Place, Sector, Theme
+    from portal.store.migrations import upgrade
+    from portal.store.models import (
+        Event,
+        Partner,
+        PartnerSector,
+        PartnerTheme,
+        Permanence,
+        Place,
+        Sector,
+        Theme,
+    )
 
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.app_context():
@@ -52,7 +61,7 @@ def make_database(url, partners):
             }
             for n in range(partners)
         ]
-        from portal.db import db
+        from portal.store.db import db
 
         with db.atomic():
             for chunk in range(0, len(rows), 500):

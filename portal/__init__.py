@@ -6,8 +6,8 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db as database
-from .extensions import csrf, limiter, login_manager
+from portal import web
+from portal.store import db as database
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,13 @@ def default_config(app):
 def create_app(test_config=None):
     # Static files under /portail/ too: in production the web server sends only
     # /portail/ to the portal (the rest of the URL space is the static site).
-    app = Flask(__name__, instance_relative_config=True, static_url_path="/portail/static")
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="web/templates",
+        static_folder="web/static",
+        static_url_path="/portail/static",
+    )
     app.config.from_mapping(default_config(app))
     if test_config is None:
         app.config.from_prefixed_env("PORTAL")
@@ -78,76 +84,16 @@ def create_app(test_config=None):
     # Peewee connects on the first query of a request; close at its end.
     app.teardown_request(close_connection)
 
-    csrf.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
+    web.register(app)
 
-    from . import (
-        admin,
-        auth,
-        datainclusion,
-        directory,
-        errors,
-        events,
-        feeds,
-        health,
-        meetings,
-        moderation,
-        partners,
-        referrals,
-        security,
-        site,
-        stats,
-        topics,
-    )
-
-    errors.register(app)
-    register_filters(app)
-    security.register(app)
-    blueprints = (
-        health,
-        auth,
-        datainclusion,
-        feeds,
-        partners,
-        moderation,
-        directory,
-        meetings,
-        admin,
-        referrals,
-        stats,
-        events,
-        topics,
-        site,
-    )  # last: it answers every path the others do not
-    for module in blueprints:
-        app.register_blueprint(module.bp)
-
-    from .mail import init_app as init_mail
+    from portal.mail.outbox import init_app as init_mail
 
     init_mail(app)
 
-    from .cli import register_commands
+    from portal.cli import register_commands
 
     register_commands(app)
     return app
-
-
-def register_filters(app):
-    """Code -> French label filters for templates ({{ user.role | role_label }})."""
-    from . import models, schedule
-
-    vocabularies = {
-        "role_label": models.ROLES,
-        "partner_status_label": models.PARTNER_STATUSES,
-        "partner_type_label": models.PARTNER_TYPES,
-        "event_kind_label": models.EVENT_KINDS,
-        "referral_status_label": models.REFERRAL_STATUSES,
-    }
-    for name, labels in vocabularies.items():
-        app.add_template_filter(lambda code, labels=labels: labels.get(code, code), name)
-    app.add_template_filter(schedule.short_datetime, "local_datetime")
-    app.add_template_filter(schedule.event_when, "event_when")
 
 
 def check_secret_key(app):

@@ -3,7 +3,7 @@
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import create_app
+from portal import create_app
 
 
 @click.group(cls=FlaskGroup, create_app=create_app)
@@ -15,8 +15,8 @@ def cli():
 @with_appcontext
 def init_db_command():
     """Crée la base de données ou la met à jour (sans rien effacer)."""
-    from .migrations import upgrade
-    from .models import Theme
+    from portal.store.migrations import upgrade
+    from portal.store.models import Theme
 
     applied = upgrade()
     themes = Theme.load_vocabulary()
@@ -31,7 +31,7 @@ def init_db_command():
 @with_appcontext
 def load_demo_command():
     """Charge le jeu de démonstration (peut être relancé sans créer de doublons)."""
-    from .demo import load_demo
+    from portal.demo import load_demo
 
     accounts = load_demo()
     click.echo("Jeu de démonstration chargé. Comptes de démonstration :")
@@ -51,7 +51,7 @@ def load_demo_command():
 @with_appcontext
 def create_user_command(email, role, name, partner_slug, team, password):
     """Crée un compte (administrateur, médiateur ou partenaire)."""
-    from .models import Partner, User
+    from portal.store.models import Partner, User
 
     if len(password) < 10:
         raise click.ClickException("Le mot de passe doit contenir au moins 10 caractères.")
@@ -78,7 +78,7 @@ def build_site_command():
     """Construit le site public et le met en ligne d'un seul coup."""
     from flask import current_app
 
-    from .publish import BuildError, build_site
+    from portal.site.publish import BuildError, build_site
 
     try:
         build_site(current_app.config["SITE_DIR"], current_app.config["MKDOCS_CONFIG"])
@@ -94,7 +94,7 @@ def import_partners_command(path):
     """Importe des structures (JSON au format data·inclusion) et les publie."""
     import json
 
-    from .datainclusion import import_structures
+    from portal.services.datainclusion import import_structures
 
     try:
         records = json.load(path)
@@ -114,7 +114,7 @@ def import_partners_command(path):
 @with_appcontext
 def send_reminders_command():
     """Envoie le rappel de la veille aux inscrits (peut être relancé sans doublon)."""
-    from .meetings import send_reminders
+    from portal.web.events.meetings import send_reminders
 
     count = send_reminders()
     click.echo(f"{count} rappel(s) mis dans la file d'envoi (relais send-mail les envoie).")
@@ -124,7 +124,7 @@ def send_reminders_command():
 @with_appcontext
 def maintenance_command():
     """Tâches quotidiennes : relances, expirations, anonymisation (à lancer chaque jour par cron)."""
-    from .maintenance import run_maintenance
+    from portal.services.maintenance import run_maintenance
 
     for label, count in run_maintenance():
         click.echo(f"{count} {label}.")
@@ -138,7 +138,7 @@ def backup_command(destination):
     """Sauvegarde la base (cohérente même pendant que le portail écrit)."""
     from flask import current_app
 
-    from .backup import BackupError, backup
+    from portal.store.backup import BackupError, backup
 
     try:
         path = backup(current_app.config["DATABASE_URL"], destination)
@@ -155,8 +155,8 @@ def restore_command(source, yes):
     """Remplace le contenu de la base par une sauvegarde (arrêtez le portail avant)."""
     from flask import current_app
 
-    from .backup import BackupError, restore
-    from .db import db
+    from portal.store.backup import BackupError, restore
+    from portal.store.db import db
 
     if not yes:
         click.confirm("Tout le contenu actuel de la base sera remplacé. Continuer ?", abort=True)
@@ -172,7 +172,7 @@ def restore_command(source, yes):
 
 
 def register_commands(app):
-    from .mail import send_mail_command
+    from portal.mail.outbox import send_mail_command
 
     for command in (
         init_db_command,

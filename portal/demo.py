@@ -14,8 +14,8 @@ import datetime as dt
 import secrets
 from zoneinfo import ZoneInfo
 
-from .db import db, utcnow
-from .models import (
+from portal.store.db import db, utcnow
+from portal.store.models import (
     Closure,
     Event,
     EventPartner,

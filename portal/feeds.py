@@ -21,9 +21,10 @@ from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vD
 from icalendar import Event as VEvent
 from peewee import JOIN, Case, fn, prefetch
 
-from . import schedule, urls
-from .db import utcnow
-from .models import (
+from portal import urls
+from portal.services import schedule
+from portal.store.db import utcnow
+from portal.store.models import (
     EVENT_KINDS,
     Closure,
     Event,

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from portal import create_app
-from portal.db import db
-from portal.migrations import upgrade
-from portal.models import Theme
+from portal.store.db import db
+from portal.store.migrations import upgrade
+from portal.store.models import Theme
 from tests.servers import free_port, postgres_bin, throwaway_postgres, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +104,7 @@ def postgres_server():
 @pytest.fixture
 def postgres_url(postgres_server):
     """A fresh, empty public schema for each test."""
-    from portal.db import make_database
+    from portal.store.db import make_database
 
     database = make_database(postgres_server)
     database.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
@@ -257,7 +257,7 @@ def login(client):
 
 @pytest.fixture
 def make_user(app):
-    from portal.models import Partner, User
+    from portal.store.models import Partner, User
 
     def create(role="mediator", email=None, password="mot-de-passe-solide", partner=None):
         with app.app_context():

@@ -5,7 +5,7 @@ from datetime import date, time
 
 import pytest
 
-from portal.models import Closure, OccurrenceChange, Partner, PartnerSector, Permanence, Place, Sector
+from portal.store.models import Closure, OccurrenceChange, Partner, PartnerSector, Permanence, Place, Sector
 from tests.a11y import violations
 from tests.conftest import csrf_token
 
@@ -57,7 +57,7 @@ PERMANENCE = {
 def rebuilds(monkeypatch):
     """Records the rebuilds asked for, instead of building the site in the background."""
     asked = []
-    monkeypatch.setattr("portal.admin.request_rebuild", lambda: asked.append(True))
+    monkeypatch.setattr("portal.web.admin.views.request_rebuild", lambda: asked.append(True))
     return asked
 
 
@@ -692,7 +692,7 @@ def test_lists_on_sqlite_and_postgres(any_app, make_user, rebuilds):
             valid_from=date(2026, 1, 2),
         )
     Closure.create(permanence=permanence, start_date=date(2099, 1, 1), end_date=date(2099, 1, 2))
-    from portal.models import User
+    from portal.store.models import User
 
     User.register("admin@relais.example", "mot-de-passe-solide", "admin")
     client = any_app.test_client()

@@ -3,10 +3,10 @@
 import sqlite3
 import threading
 
-from portal.backup import backup, restore
-from portal.db import db
 from portal.demo import load_demo
-from portal.models import MODELS, Sector
+from portal.store.backup import backup, restore
+from portal.store.db import db
+from portal.store.models import MODELS, Sector
 
 
 def counts():

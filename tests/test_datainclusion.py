@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from portal.datainclusion import clean_phone, clean_siret, import_structures
-from portal.models import Partner, Sector
+from portal.services.datainclusion import clean_phone, clean_siret, import_structures
+from portal.store.models import Partner, Sector
 
 GOOD = {
     "id": "dora-42",
@@ -100,7 +100,7 @@ def test_nothing_half_imported(app, sector, monkeypatch):
         return original(**fields)
 
     with app.app_context():
-        from portal.models import PartnerSector
+        from portal.store.models import PartnerSector
 
         original = PartnerSector.create
         monkeypatch.setattr(PartnerSector, "create", failing_create)

@@ -3,7 +3,7 @@
 from datetime import date
 
 from portal.demo import load_demo
-from portal.models import MODELS, EventPartner, Partner, Permanence, Sector, User
+from portal.store.models import MODELS, EventPartner, Partner, Permanence, Sector, User
 
 
 def counts():

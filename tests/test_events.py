@@ -7,11 +7,21 @@ from datetime import UTC, date, datetime, time, timedelta
 import icalendar
 import pytest
 
-from portal import mail
-from portal.db import utcnow
-from portal.meetings import register
-from portal.models import Event, EventPartner, JobOffer, Outbox, Partner, Place, Registration, Sector, Topic
-from portal.schedule import PARIS
+from portal.mail import outbox as mail
+from portal.services.schedule import PARIS
+from portal.store.db import utcnow
+from portal.store.models import (
+    Event,
+    EventPartner,
+    JobOffer,
+    Outbox,
+    Partner,
+    Place,
+    Registration,
+    Sector,
+    Topic,
+)
+from portal.web.events.meetings import register
 from tests.a11y import violations
 from tests.conftest import csrf_token
 
@@ -58,9 +68,9 @@ def app_context(request):
 def rebuilds(monkeypatch):
     """Records the rebuilds asked for, instead of building the site in the background."""
     asked = []
-    monkeypatch.setattr("portal.events.request_rebuild", lambda: asked.append(True))
-    monkeypatch.setattr("portal.topics.request_rebuild", lambda: asked.append(True))
-    monkeypatch.setattr("portal.meetings.request_rebuild", lambda: asked.append(True))
+    monkeypatch.setattr("portal.web.events.views.request_rebuild", lambda: asked.append(True))
+    monkeypatch.setattr("portal.web.events.topics.request_rebuild", lambda: asked.append(True))
+    monkeypatch.setattr("portal.web.events.meetings.request_rebuild", lambda: asked.append(True))
     return asked
 
 
@@ -605,7 +615,7 @@ def test_text_typed_by_users_is_escaped_on_every_page(app, staff, world):
 
 def open_space(app, client, partner_id):
     """The partner's emailed self-service link, opened in this browser."""
-    from portal.partners import self_service_link
+    from portal.web.partners.views import self_service_link
 
     with app.test_request_context():
         path = self_service_link(Partner.get_by_id(partner_id)).removeprefix("http://relais.test")
@@ -733,7 +743,7 @@ def test_staff_dashboard_links_to_events_and_topics(app, staff):
 
 def test_locked_writes_on_sqlite_and_postgres(any_app, rebuilds):
     """Create, move, cancel, participations and topic decisions take row locks (FOR UPDATE on PostgreSQL)."""
-    from portal.models import User
+    from portal.store.models import User
 
     place = Place.create(name="Centre social Ozanam")
     partner = Partner.create(name="Occitan Construction", slug="occitan", status="published")

@@ -11,9 +11,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from portal import mail, publish
-from portal.db import db, utcnow
-from portal.models import Outbox, Sector
+from portal.mail import outbox as mail
+from portal.site import publish
+from portal.store.db import db, utcnow
+from portal.store.models import Outbox, Sector
 from tests.conftest import csrf_token, free_port
 
 
@@ -99,7 +100,7 @@ def test_a_short_lock_from_another_process_is_waited_for(app, staff_client, sqli
 
 
 def test_a_long_lock_gives_a_french_503_and_writes_nothing(sqlite_url, tmp_path):
-    from portal.models import User
+    from portal.store.models import User
     from tests.conftest import make_app
 
     app = make_app(sqlite_url, SQLITE_BUSY_TIMEOUT_MS=200)
@@ -168,7 +169,7 @@ def test_a_failing_build_keeps_the_site_online(app, client, tmp_path, monkeypatc
     def crash(*args, **kwargs):
         raise MemoryError("out of memory halfway")
 
-    monkeypatch.setattr("portal.sitegen.SiteData.load", crash)
+    monkeypatch.setattr("portal.site.sitegen.SiteData.load", crash)
     with app.app_context(), pytest.raises(publish.BuildError):
         publish.build_site(site, app.config["MKDOCS_CONFIG"])
     with client.get("/") as after:

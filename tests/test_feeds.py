@@ -13,9 +13,10 @@ import recurring_ical_events
 import vobject
 from dateutil import tz as dateutil_tz
 
-from portal import feeds, schedule
+from portal import feeds
 from portal.demo import load_demo
-from portal.models import (
+from portal.services import schedule
+from portal.store.models import (
     EVENT_KINDS,
     Closure,
     Event,
@@ -652,7 +653,7 @@ def test_a_changed_occurrence_is_a_recurrence_id_override(network, client):
 
 
 def test_the_sector_page_shows_exceptional_hours(network):
-    from portal.sitegen import SiteData
+    from portal.site.sitegen import SiteData
 
     permanence = make_permanence(network)
     centre = Place.create(name="Centre social", address="3 rue Lamartine", commune="Carcassonne")

@@ -10,9 +10,10 @@ from datetime import timedelta
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
-from portal import create_app, mail
-from portal.db import db, utcnow
-from portal.models import Outbox, Sector
+from portal import create_app
+from portal.mail import outbox as mail
+from portal.store.db import db, utcnow
+from portal.store.models import Outbox, Sector
 
 ICS = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Relais//FR\r\nMETHOD:PUBLISH\r\n"

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 import pytest
 
-from portal import mail
-from portal.db import db, utcnow
-from portal.meetings import cancel_registration, notify_registrants, register, send_reminders
-from portal.models import Event, Place, Registration, Sector
+from portal.mail import outbox as mail
+from portal.store.db import db, utcnow
+from portal.store.models import Event, Place, Registration, Sector
+from portal.web.events.meetings import cancel_registration, notify_registrants, register, send_reminders
 from tests.conftest import csrf_token
 
 

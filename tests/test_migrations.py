@@ -5,10 +5,10 @@ from types import SimpleNamespace
 import pytest
 from peewee import CharField, DatabaseError
 
-from portal import migrations
-from portal.db import db
-from portal.migrations import SchemaVersion, current_version, upgrade
-from portal.models import MODELS, Sector
+from portal.store import migrations
+from portal.store.db import db
+from portal.store.migrations import SchemaVersion, current_version, upgrade
+from portal.store.models import MODELS, Sector
 
 
 def test_upgrade_is_idempotent(any_app):
@@ -56,7 +56,7 @@ def test_the_first_release_database_is_upgraded_with_its_data(sqlite_url):
     """tests/fixtures/relais-v1.sql: a real version-1 database with the demo data."""
     import sqlite3
 
-    from portal.models import Partner
+    from portal.store.models import Partner
     from tests.conftest import ROOT, make_app
 
     path = sqlite_url.removeprefix("sqlite:///")
@@ -94,7 +94,7 @@ def test_a_failed_step_leaves_the_previous_version(any_app):
 
 
 def test_a_foreign_database_is_not_touched(database_url):
-    from portal.db import bind
+    from portal.store.db import bind
 
     database = bind(database_url)
     database.execute_sql("CREATE TABLE something_else (id INTEGER PRIMARY KEY)")

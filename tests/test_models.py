@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pytest
 from peewee import IntegrityError
 
-from portal.db import db
-from portal.models import Event, Partner, Permanence, Place, Sector, Theme, User, slugify
+from portal.store.db import db
+from portal.store.models import Event, Partner, Permanence, Place, Sector, Theme, User, slugify
 
 
 def test_duplicate_slug_is_refused(any_app):
@@ -134,7 +134,7 @@ def test_sequence_goes_up_when_subscribers_must_see_it(any_app):
 
 
 def test_a_closure_touches_its_permanence(any_app):
-    from portal.models import Closure
+    from portal.store.models import Closure
 
     sector = Sector.create(name="La Conte et Joliot Curie", slug="la-conte")
     place = Place.create(name="Local", sector=sector)

@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from portal import mail, publish
-from portal.db import utcnow
-from portal.models import Partner, Sector
-from portal.partners import purge_unconfirmed
+from portal.mail import outbox as mail
+from portal.site import publish
+from portal.store.db import utcnow
+from portal.store.models import Partner, Sector
+from portal.web.partners.views import purge_unconfirmed
 from tests.conftest import csrf_token
 
 FORM = {
@@ -214,7 +215,7 @@ def test_bad_links(app, client, setup):
     forged = path[:-3] + ("abc" if not path.endswith("abc") else "xyz")
     assert "pas valide" in client.get(forged).get_data(as_text=True)
     with app.app_context():
-        from portal import tokens
+        from portal.services import tokens
 
         confirm_token = tokens.make("confirm", partner.id, partner.token_nonce)
     # A confirmation token is no self-service link.
@@ -226,7 +227,7 @@ def test_expired_confirmation_link(app, client, setup, monkeypatch):
     register(client)
     send_mail(app)
     path = link_in(setup.messages[-1])
-    monkeypatch.setattr("portal.partners.CONFIRM_MAX_AGE", -1)
+    monkeypatch.setattr("portal.web.partners.views.CONFIRM_MAX_AGE", -1)
     response = client.get(path)
     assert response.status_code == 400 and "expiré" in response.get_data(as_text=True)
 
@@ -274,7 +275,7 @@ def approve(app, partner):
 
 def open_space(app, client, partner):
     with app.app_context():
-        from portal.partners import self_service_link
+        from portal.web.partners.views import self_service_link
 
         fresh = Partner.get_by_id(partner.id)
         with app.test_request_context():

@@ -9,10 +9,13 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.exceptions import Conflict
 
-from portal import mail, referral_flow, tokens
-from portal.db import utcnow
-from portal.maintenance import run_maintenance
-from portal.models import (
+from portal.mail import outbox as mail
+from portal.services import referrals as referral_flow
+from portal.services import tokens
+from portal.services.maintenance import run_maintenance
+from portal.services.referrals import SYSTEM, TRANSITIONS, Actor, actor_for, link_actor, transition
+from portal.store.db import utcnow
+from portal.store.models import (
     Outbox,
     Partner,
     PartnerSector,
@@ -24,8 +27,7 @@ from portal.models import (
     Theme,
     User,
 )
-from portal.referral_flow import SYSTEM, TRANSITIONS, Actor, actor_for, link_actor, transition
-from portal.stats import facts, summary
+from portal.web.stats import facts, summary
 from tests.conftest import csrf_token
 
 PASSWORD = "mot-de-passe-solide"
@@ -430,7 +432,7 @@ def test_two_answers_at_once_only_one_wins(any_app):
             except Conflict:
                 outcomes.append("refused")
             finally:
-                from portal.db import db
+                from portal.store.db import db
 
                 db.close()
 
@@ -517,7 +519,7 @@ def test_an_expired_link_offers_a_new_one(app, world, monkeypatch):
     create_referral(app, samira, world["maison"])
     send_mail(app)
     path = last_link(world["smtp"], "accueil@habitat.example")
-    monkeypatch.setattr("portal.referral_flow.LINK_MAX_AGE", -1)
+    monkeypatch.setattr("portal.services.referrals.LINK_MAX_AGE", -1)
     browser = app.test_client()
     response = browser.get(path)
     assert (
@@ -833,7 +835,7 @@ def test_statistics_count_what_became_of_each_referral(app, world):
 def test_statistics_of_meetings_and_permanences(app, world):
     from datetime import time
 
-    from portal.models import Event, Permanence, Place, Registration
+    from portal.store.models import Event, Permanence, Place, Registration
 
     with app.app_context():
         place = Place.create(name="Maison de quartier", sector=world["viguier"])
@@ -884,8 +886,8 @@ def test_the_v1_database_gets_the_referral_columns(sqlite_url):
     """A version-1 database with a referral: its state's age is its last transition's time."""
     import sqlite3
 
-    from portal import migrations
-    from portal.db import db
+    from portal.store import migrations
+    from portal.store.db import db
     from tests.conftest import ROOT, make_app
 
     path = sqlite_url.removeprefix("sqlite:///")
@@ -923,7 +925,7 @@ def test_link_actor_names_the_partner_address(app, world):
 
 
 def test_an_erased_partner_gets_no_email_and_nothing_breaks(app, world):
-    from portal.partners import erase
+    from portal.web.partners.views import erase
 
     samira = client_for(app, "samira@relais.example")
     referral = create_referral(app, samira, world["maison"])

@@ -4,8 +4,8 @@ from datetime import date, time
 
 import pytest
 
-from portal import schedule
-from portal.models import Closure, Permanence, Place, Sector
+from portal.services import schedule
+from portal.store.models import Closure, Permanence, Place, Sector
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from portal import publish
 from portal.demo import load_demo
-from portal.models import Event, Partner, PartnerSector, Permanence, Place, Sector, Topic
+from portal.site import publish
+from portal.store.models import Event, Partner, PartnerSector, Permanence, Place, Sector, Topic
 from tests.htmlparse import parse
 
 PAYLOADS = {
@@ -217,7 +217,7 @@ def test_failed_build_keeps_the_previous_site(app, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("base indisponible")
 
-    monkeypatch.setattr("portal.sitegen.SiteData.load", broken)
+    monkeypatch.setattr("portal.site.sitegen.SiteData.load", broken)
     with app.app_context(), pytest.raises(publish.BuildError, match="Le site en ligne n'a pas été modifié"):
         publish.build_site(site_dir, app.config["MKDOCS_CONFIG"])
     assert page(site_dir, "annuaire") == before
@@ -233,7 +233,7 @@ def test_build_site_command(app, runner, tmp_path, monkeypatch):
     assert runner.invoke(args=["build-site"]).exit_code == 0
     assert (tmp_path / "site").resolve() != first  # swapped, not rebuilt in place
 
-    monkeypatch.setattr("portal.sitegen.SiteData.load", lambda today: 1 / 0)
+    monkeypatch.setattr("portal.site.sitegen.SiteData.load", lambda today: 1 / 0)
     failed = runner.invoke(args=["build-site"])
     assert failed.exit_code != 0
     assert "La construction du site a échoué" in failed.output

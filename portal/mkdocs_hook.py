@@ -1,7 +1,0 @@
-"""The file mkdocs.yml lists under ``hooks:``.
-
-MkDocs loads hooks by file path, as a module of its own; importing the events
-from portal.sitegen keeps a single copy of that module in the process.
-"""
-
-from portal.sitegen import on_config, on_files, on_page_content  # noqa: F401

@@ -1,0 +1,125 @@
+"""Partners of the network and what they share."""
+
+import json
+
+from peewee import (
+    CharField,
+    Check,
+    ForeignKeyField,
+    TextField,
+    fn,
+)
+
+from portal.store.db import UTCDateTimeField
+from portal.store.models.base import BaseModel, TimestampedModel, normalise_name, one_of
+from portal.store.models.places import Sector, Theme
+from portal.store.models.vocab import PARTNER_STATUSES, PARTNER_TYPES
+
+
+class Partner(TimestampedModel):
+    name = CharField(max_length=200)
+    slug = CharField(max_length=80, unique=True)
+    kind = CharField(max_length=20, default="association", constraints=[one_of("kind", PARTNER_TYPES)])
+    siret = CharField(max_length=14, null=True, constraints=[Check("siret IS NULL OR length(siret) = 14")])
+    address = CharField(max_length=200, default="")
+    address_extra = CharField(max_length=200, default="")
+    postcode = CharField(max_length=5, default="")
+    commune = CharField(max_length=120, default="")
+    phone = CharField(max_length=20, default="")
+    email = CharField(max_length=254, default="")
+    website = CharField(max_length=300, default="")
+    summary = CharField(max_length=280, default="")
+    description = TextField(default="")
+    status = CharField(max_length=12, default="pending", constraints=[one_of("status", PARTNER_STATUSES)])
+    # The contact person is private: never on the public site or in exports.
+    contact_name = CharField(max_length=160, default="")
+    contact_email = CharField(max_length=254, default="")
+    contact_phone = CharField(max_length=20, default="")
+    # Id of the record in an imported directory, so a re-import updates it.
+    source_id = CharField(max_length=120, null=True, unique=True)
+    published_at = UTCDateTimeField(null=True)
+    # Self-registration and self-service (schema version 2).
+    consent_at = UTCDateTimeField(null=True)  # consent to publish the public fields
+    confirmed_at = UTCDateTimeField(null=True)  # the contact clicked the confirmation link
+    token_nonce = CharField(max_length=32, default="")  # changing it voids every emailed link
+    pending_changes = TextField(default="")  # JSON: public fields awaiting moderation
+    rejection_reason = TextField(default="")
+    referral_notes = TextField(default="")  # how to refer someone to this partner
+    sharing = TextField(default="{}")  # JSON: {field: "public" | "network" | "private"}
+    name_key = CharField(max_length=200, default="", index=True)  # normalise_name(name), schema v5
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalise_name(self.name)
+        return super().save(*args, **kwargs)
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def published(cls):
+        return cls.select().where(cls.status == "published")
+
+    @classmethod
+    def awaiting_moderation(cls):
+        """Confirmed registrations, and published partners with changes to check."""
+        new = (cls.status == "pending") & cls.confirmed_at.is_null(False)
+        changed = (cls.status == "published") & (cls.pending_changes != "")
+        return cls.select().where(new | changed).order_by(cls.updated_at)
+
+    def duplicates(self):
+        """Other partners with the same SIRET, or the same name in the same commune."""
+        same_name = (Partner.name_key == normalise_name(self.name)) & (
+            fn.LOWER(Partner.commune) == self.commune.lower()
+        )
+        same_siret = (Partner.siret == self.siret) if self.siret else same_name
+        return list(Partner.select().where((Partner.id != self.id) & (same_name | same_siret)))
+
+    def share_level(self, field):
+        return json.loads(self.sharing or "{}").get(field, "private")
+
+    def shared_fields(self, audience):
+        """{field: value} of the contact fields this audience may see ("public" or "network")."""
+        allowed = {"public"} if audience == "public" else {"public", "network"}
+        return {
+            f: getattr(self, f)
+            for f in SHAREABLE_FIELDS
+            if getattr(self, f) and self.share_level(f) in allowed
+        }
+
+    @property
+    def themes(self):
+        return Theme.select().join(PartnerTheme).where(PartnerTheme.partner == self).order_by(Theme.label)
+
+    @property
+    def sectors(self):
+        return Sector.select().join(PartnerSector).where(PartnerSector.partner == self)
+
+
+# What a partner may choose to show, to the public or to the network only.
+SHAREABLE_FIELDS = {
+    "contact_name": "Personne à contacter",
+    "contact_phone": "Ligne directe",
+    "contact_email": "E-mail direct",
+    "referral_notes": "Comment nous orienter quelqu'un",
+}
+SHARE_LEVELS = {
+    "private": "Privé (équipe de médiation seulement)",
+    "network": "Réseau (partenaires connectés)",
+    "public": "Public (site internet)",
+}
+
+
+class PartnerTheme(BaseModel):
+    partner = ForeignKeyField(Partner, backref="theme_links", on_delete="CASCADE")
+    theme = ForeignKeyField(Theme, backref="partner_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("partner", "theme"), True),)
+
+
+class PartnerSector(BaseModel):
+    partner = ForeignKeyField(Partner, backref="sector_links", on_delete="CASCADE")
+    sector = ForeignKeyField(Sector, backref="partner_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("partner", "sector"), True),)

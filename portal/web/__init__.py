@@ -1,0 +1,64 @@
+"""The portal's pages: blueprints, forms and templates per feature.
+
+Views authorise, validate, call a service, flash and redirect; the rules
+they apply live in portal.services.
+"""
+
+from portal import feeds
+from portal.services import datainclusion
+from portal.web import auth, directory, errors, health, security, site, stats
+from portal.web.admin import views as admin_views
+from portal.web.events import meetings, topics
+from portal.web.events import views as event_views
+from portal.web.extensions import csrf, limiter, login_manager
+from portal.web.partners import moderation
+from portal.web.partners import views as partner_views
+from portal.web.referrals import views as referral_views
+
+# (Aliases: a bare "admin" here would hide the portal.web.admin package.)
+
+BLUEPRINTS = (
+    health,
+    auth,
+    datainclusion,
+    feeds,
+    partner_views,
+    moderation,
+    directory,
+    meetings,
+    admin_views,
+    referral_views,
+    stats,
+    event_views,
+    topics,
+    site,  # last: it answers every path the others do not
+)
+
+
+def register(app):
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    errors.register(app)
+    register_filters(app)
+    security.register(app)
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)
+
+
+def register_filters(app):
+    """Code -> French label filters for templates ({{ user.role | role_label }})."""
+    from portal.services import schedule
+    from portal.store import models
+
+    vocabularies = {
+        "role_label": models.ROLES,
+        "partner_status_label": models.PARTNER_STATUSES,
+        "partner_type_label": models.PARTNER_TYPES,
+        "event_kind_label": models.EVENT_KINDS,
+        "referral_status_label": models.REFERRAL_STATUSES,
+    }
+    for name, labels in vocabularies.items():
+        app.add_template_filter(lambda code, labels=labels: labels.get(code, code), name)
+    app.add_template_filter(schedule.short_datetime, "local_datetime")
+    app.add_template_filter(schedule.event_when, "event_when")

@@ -1,0 +1,131 @@
+"""Form plumbing every feature shares: fields, cleaners and their French messages."""
+
+from datetime import UTC, datetime, time
+
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.services.schedule import PARIS
+
+REQUIRED = "Ce champ est obligatoire."
+
+
+def cleaned(cleaner):
+    """A WTForms validator from a datainclusion cleaner: normalises the value
+    (SIRET without spaces, phone as '04 65 71 40 00') or explains in French."""
+
+    def validate(form, field):
+        try:
+            field.data = cleaner(field.data)
+        except ValueError as error:
+            message = str(error)
+            raise ValidationError(message[0].upper() + message[1:] + ".") from None
+
+    return validate
+
+
+class ChoiceField(SelectField):
+    """A drop-down list with a French message for a forged value."""
+
+    def pre_validate(self, form):
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError("Ce choix n'existe pas. Rechargez la page et recommencez.")
+
+
+class NumberField(IntegerField):
+    """A whole number, with a French message when it is not one."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Indiquez un nombre entier, en chiffres.") from None
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes, with a French message for a forged value."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        known = {choice.value for choice in self.choices}
+        if any(value not in known for value in self.data or []):
+            raise ValidationError("Un des choix envoyés n'existe pas. Rechargez la page et recommencez.")
+
+
+def options(vocabulary):
+    return [SelectChoice(code, label) for code, label in vocabulary.items()]
+
+
+def text(label, max_length, required=False, **kwargs):
+    checks = [DataRequired(REQUIRED)] if required else [Optional()]
+    checks.append(Length(max=max_length, message=f"{max_length} caractères au maximum."))
+    return StringField(label, validators=checks + kwargs.pop("validators", []), filters=[strip], **kwargs)
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+INVALID_DATE = "Indiquez une date, par exemple 15/09/2026."
+INVALID_TIME = "Indiquez une heure, par exemple 14:30."
+# Ranks of the weekday in a month for monthly permanences (-1 = the last one).
+MONTH_WEEKS = {"": "—", "1": "1er", "2": "2e", "3": "3e", "4": "4e", "-1": "dernier"}
+
+
+def date_field(label, required=True):
+    # Browsers send 2026-09-15; someone typing by hand writes 15/09/2026.
+    return DateField(
+        label,
+        format=["%Y-%m-%d", "%d/%m/%Y"],
+        invalid_value_message=INVALID_DATE,
+        validators=[InputRequired(REQUIRED) if required else Optional()],
+    )
+
+
+def time_field(label):
+    return TimeField(
+        label,
+        format=["%H:%M", "%H:%M:%S", "%Hh%M"],
+        invalid_value_message=INVALID_TIME,
+        validators=[InputRequired(REQUIRED)],
+    )
+
+
+def every_n_weeks_options():
+    labels = {1: "Chaque semaine", 2: "Une semaine sur deux"}
+    return [SelectChoice(str(n), labels.get(n, f"Toutes les {n} semaines")) for n in range(1, 13)]
+
+
+CONTRACTS = ["CDI", "CDD", "Intérim", "Alternance", "Stage", "Autre"]
+ALL_DAY_END = time(23, 59)  # an all-day event lasts until the end of its last day
+
+
+def optional_time_field(label):
+    return TimeField(
+        label,
+        format=["%H:%M", "%H:%M:%S", "%Hh%M"],
+        invalid_value_message=INVALID_TIME,
+        validators=[Optional()],
+    )
+
+
+def paris_moment(day, at):
+    """A Paris wall-clock date and time as an aware UTC datetime (the storage rule)."""
+    return datetime.combine(day, at, tzinfo=PARIS).astimezone(UTC)
+
+
+def exists_in_paris(day, at):
+    """False for the hour skipped when clocks go forward (2:30 on the last Sunday
+    of March): zoneinfo would silently move it, and the event with it."""
+    return paris_moment(day, at).astimezone(PARIS).replace(tzinfo=None) == datetime.combine(day, at)
