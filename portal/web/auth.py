@@ -1,9 +1,8 @@
 """Login, logout and role checks for mediators, admins and partner accounts."""
 
-from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -18,22 +17,6 @@ bp = Blueprint("auth", __name__, url_prefix="/portail")
 # Checked when the email is unknown, so that a wrong email and a wrong
 # password take the same time and cannot be told apart.
 _DUMMY_HASH = generate_password_hash("relais-dummy-password")
-
-
-def roles_required(*roles):
-    """Logged in and holding one of ``roles``; anything else is a 403."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def safe_next(target):

@@ -5,6 +5,8 @@ from flask_wtf.csrf import CSRFError
 from peewee import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.services.errors import NotFound, Refused
+
 MESSAGES = {
     400: ("Demande incorrecte", "Le navigateur a envoyé une demande que le portail ne comprend pas."),
     401: ("Connexion nécessaire", "Connectez-vous pour accéder à cette page."),
@@ -55,6 +57,15 @@ def handle_csrf(error):
     return render_error(400, CSRF_MESSAGE)
 
 
+def handle_not_found(error):
+    return render_error(404)
+
+
+def handle_refused(error):
+    """A rule said no: 409 with the rule's own French reason."""
+    return render_error(409, str(error))
+
+
 def handle_database_busy(error):
     """The database stayed locked or unreachable too long: say "try again",
     not "bug" (nothing was half-written: the transaction was rolled back)."""
@@ -76,5 +87,7 @@ def register(app):
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(InternalServerError, handle_unexpected)
+    app.register_error_handler(NotFound, handle_not_found)
+    app.register_error_handler(Refused, handle_refused)
     app.register_error_handler(OperationalError, handle_database_busy)
     app.register_error_handler(Exception, handle_unexpected)

@@ -33,7 +33,7 @@ from portal.store.models import (
     Sector,
     Theme,
 )
-from portal.web.auth import roles_required
+from portal.web.helpers import roles_required
 
 bp = Blueprint("stats", __name__, url_prefix="/portail")
 DAY_SECONDS = 86400

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.store.db import UTCDateTimeField
 from portal.store.models.base import TimestampedModel, one_of
 from portal.store.models.partners import Partner
-from portal.store.models.vocab import ROLES
+from portal.store.models.vocab import ROLES, STAFF_ROLES
 
 
 class User(UserMixin, TimestampedModel):
@@ -38,7 +38,7 @@ class User(UserMixin, TimestampedModel):
 
     @property
     def is_staff(self):
-        return self.role in ("admin", "mediator")
+        return self.role in STAFF_ROLES
 
     @classmethod
     def register(cls, email, password, role, name="", partner=None):

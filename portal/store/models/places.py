@@ -23,6 +23,11 @@ class Sector(BaseModel):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def ordered(cls):
+        """Sectors in the team's order (then by name): every list and menu uses it."""
+        return cls.select().order_by(cls.position, cls.name)
+
 
 class Place(BaseModel):
     name = CharField(max_length=160)
@@ -34,6 +39,12 @@ class Place(BaseModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def one_line(self):
+        """'Maison de quartier, 2 rue Voltaire, 11000 Carcassonne': menus, feeds, emails."""
+        town = f"{self.postcode} {self.commune}".strip()
+        return ", ".join(part for part in (self.name, self.address, town) if part)
 
 
 class Theme(BaseModel):

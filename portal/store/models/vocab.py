@@ -51,6 +51,7 @@ REGISTRATION_STATUSES = {
     "cancelled": "Annulée",
 }
 ROLES = {"admin": "Administrateur", "mediator": "Médiateur, médiatrice", "partner": "Partenaire"}
+STAFF_ROLES = ("admin", "mediator")  # the mediation team, as opposed to partner accounts
 REFERRAL_STATUSES = {
     "sent": "Envoyée",
     "seen": "Vue",

@@ -28,7 +28,7 @@ from portal.store.models import (
     slugify,
 )
 from portal.web.admin.forms import ClosureForm, OccurrenceChangeForm, PermanenceForm, PlaceForm, SectorForm
-from portal.web.auth import roles_required
+from portal.web.helpers import roles_required
 from portal.web.partners.forms import StaffPartnerForm
 from portal.web.partners.views import (
     CONTACT_FIELDS,

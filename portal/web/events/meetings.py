@@ -21,9 +21,9 @@ from portal.services.schedule import local, long_date, short_datetime
 from portal.site.publish import request_rebuild
 from portal.store.db import db, for_update, utcnow, write_lock
 from portal.store.models import REGISTRATION_STATUSES, Event, Registration
-from portal.web.auth import roles_required
 from portal.web.events.forms import MeetingRegistrationForm
 from portal.web.extensions import limiter
+from portal.web.helpers import roles_required
 from portal.web.partners.views import registration_rate_limit
 
 bp = Blueprint("meetings", __name__, url_prefix="/portail/rencontres")

@@ -14,8 +14,8 @@ from portal.mail import outbox as mail
 from portal.site.publish import request_rebuild
 from portal.store.db import db, for_update, write_lock
 from portal.store.models import TOPIC_STATUSES, Partner, Topic, User
-from portal.web.auth import roles_required
 from portal.web.events.forms import TopicDeclineForm, TopicMergeForm, TopicProposalForm
+from portal.web.helpers import roles_required
 from portal.web.partners.views import current_partner
 
 bp = Blueprint("topics", __name__, url_prefix="/portail/themes")

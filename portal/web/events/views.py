@@ -15,9 +15,9 @@ from portal.services.schedule import local
 from portal.site.publish import request_rebuild
 from portal.store.db import for_update, utcnow, write_lock
 from portal.store.models import Event, EventPartner, JobOffer, Partner, Place, Registration, Sector, Topic
-from portal.web.auth import roles_required
 from portal.web.events import meetings
 from portal.web.events.forms import EventForm, JobOfferForm, ParticipationForm
+from portal.web.helpers import roles_required
 
 bp = Blueprint("events", __name__, url_prefix="/portail/evenements")
 PAST_SHOWN = 50  # past events listed; older ones stay in the database and the feeds

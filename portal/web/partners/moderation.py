@@ -9,7 +9,7 @@ from portal.mail import outbox as mail
 from portal.site.publish import request_rebuild
 from portal.store.db import for_update, utcnow, write_lock
 from portal.store.models import Partner, Sector, Theme
-from portal.web.auth import roles_required
+from portal.web.helpers import roles_required
 from portal.web.partners.forms import PartnerForm, ReasonForm
 from portal.web.partners.views import PUBLIC_FIELDS, apply_public_values, current_values, self_service_link
 

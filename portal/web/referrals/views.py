@@ -28,9 +28,9 @@ from portal.store.models import (
     Sector,
     Theme,
 )
-from portal.web.auth import roles_required
 from portal.web.directory import search
 from portal.web.extensions import limiter
+from portal.web.helpers import roles_required
 from portal.web.referrals.forms import ACTIONS, ReferralForm, answer_forms
 
 bp = Blueprint("referrals", __name__, url_prefix="/portail/orientations")

@@ -1,0 +1,47 @@
+"""Plumbing every blueprint shares: access decorators, 404s, CSV answers."""
+
+import csv
+import io
+from functools import wraps
+
+from flask import Response, abort
+from flask_login import current_user, login_required
+from playhouse.flask_utils import get_object_or_404  # noqa: F401  (re-exported for the views)
+
+from portal.store.models import STAFF_ROLES
+
+
+def roles_required(*roles):
+    """Logged in and holding one of ``roles``; anything else is a 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = roles_required(*STAFF_ROLES)
+partner_required = roles_required("partner")
+
+
+def csv_response(filename, header, rows):
+    """A CSV download Excel opens with accents intact (BOM, semicolons, CRLF).
+
+    Cells are written as given: callers pass values through
+    ``spreadsheet_safe`` where a user typed them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
