@@ -3,7 +3,7 @@
 import pytest
 from flask import Blueprint
 
-from portal.web.auth import roles_required
+from portal.web.helpers import roles_required
 from tests.conftest import csrf_token
 
 
