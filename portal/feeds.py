@@ -275,6 +275,10 @@ def feed_cache():
 # -- queries ----------------------------------------------------------------
 
 
+def base_url():
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
 def narrowed(query, conditions):
     return query.where(*conditions) if conditions else query
 
@@ -329,7 +333,7 @@ def exdate_horizon(today=None):
 
 
 def build(scope, cutoff, horizon):
-    host = urlsplit(urls.base_url()).hostname or "relais.localhost"
+    host = urlsplit(base_url()).hostname or "relais.localhost"
     components = []
     if scope.events is not None:
         components += [event_component(event, host) for event in scope_events(scope, cutoff)]
@@ -428,7 +432,7 @@ def event_component(event, host):
             else "",
         ),
         event.place,
-        urls.public_url("event", event),
+        urls.public_url(base_url(), "event", event),
         EVENT_KINDS[event.kind],
     )
     if event.all_day:  # VALUE=DATE, and DTEND is the day after the last one
@@ -462,7 +466,7 @@ def permanence_components(permanence, host, horizon):
         summary,
         permanence_description(permanence),
         permanence.place,
-        urls.public_url("permanences", permanence.sector),
+        urls.public_url(base_url(), "permanences", permanence.sector),
         "Permanence",
     )
     vevent.add("dtstart", paris_at(first.date(), permanence.opens_at))
@@ -497,7 +501,7 @@ def changed_component(permanence, change, host, updated_at, summary):
             permanence_description(permanence),
         ),
         place,
-        urls.public_url("permanences", permanence.sector),
+        urls.public_url(base_url(), "permanences", permanence.sector),
         "Permanence",
     )
     vevent.add("recurrence-id", paris_at(change.day, permanence.opens_at))
@@ -547,7 +551,7 @@ def period(closure):
 
 
 def feed(title, scope, item=None):
-    https, webcal = urls.feed_urls(scope, item)
+    https, webcal = urls.feed_urls(base_url(), scope, item)
     return {"title": title, "https": https, "webcal": webcal}
 
 
@@ -568,7 +572,7 @@ def index():
     ]
     partner_feeds = [feed(partner.name, "partner", partner) for partner in partners]
     upcoming = [
-        {"event": event, "when": when(event), "ics": urls.feed_urls("event", event)[0]}
+        {"event": event, "when": when(event), "ics": urls.feed_urls(base_url(), "event", event)[0]}
         for event in Event.upcoming().limit(12)
     ]
     return render_template("feeds.html", groups=groups, partner_feeds=partner_feeds, upcoming=upcoming)

@@ -542,11 +542,11 @@ def test_forged_and_foreign_tokens_open_nothing(app, world):
     assert response.status_code == 400 and "pas valide" in page(response) and "Awa" not in page(response)
     with app.app_context():
         partner = Partner.get_by_id(world["maison"].id)
-        self_service = tokens.make("self-service", partner.id, partner.token_nonce)  # another purpose
+        self_service = tokens.make(
+            "test-secret", "self-service", partner.id, partner.token_nonce
+        )  # another purpose
         stored = Referral.get_by_id(referral.id)
-        app.config["SECRET_KEY"] = "une-autre-cle"
-        other_key = tokens.make("referral", stored.id, stored.token_nonce)
-        app.config["SECRET_KEY"] = "test-secret"
+        other_key = tokens.make("une-autre-cle", "referral", stored.id, stored.token_nonce)
     for token in (self_service, other_key, "n-importe-quoi"):
         response = browser.get(f"/portail/orientations/reponse/{token}")
         assert response.status_code == 400 and "Awa" not in page(response)

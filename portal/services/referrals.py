@@ -14,9 +14,9 @@ from datetime import timedelta
 from flask import abort, current_app
 from werkzeug.exceptions import Conflict
 
-from portal import urls
 from portal.mail import outbox as mail
 from portal.services import tokens
+from portal.settings import Settings
 from portal.store.db import db, for_update, utcnow, write_lock
 from portal.store.models import (
     REFERRAL_OUTCOMES,
@@ -257,11 +257,14 @@ def theme_label(referral):
 
 def absolute(endpoint, **values):
     """An address for an email, also outside any request (cron runs maintenance)."""
-    return urls.base_url() + current_app.url_map.bind("relais.invalid").build(endpoint, values)
+    return Settings.from_config(current_app.config).portal_url(endpoint, **values)
 
 
 def answer_link(referral):
-    return absolute("referrals.answer", token=tokens.make(LINK_PURPOSE, referral.id, referral.token_nonce))
+    return absolute(
+        "referrals.answer",
+        token=tokens.make(current_app.config["SECRET_KEY"], LINK_PURPOSE, referral.id, referral.token_nonce),
+    )
 
 
 def send_link(referral, intro):

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 import segno
-from flask import has_app_context
+from flask import current_app, has_app_context
 from markupsafe import Markup
 from mkdocs.structure.files import File, InclusionLevel
 from peewee import JOIN, fn, prefetch
@@ -75,7 +75,7 @@ def on_config(config):
 def on_files(files, config):
     site = SiteData.load(date.today())
     if has_app_context():  # relais build-site: the portal's own setting
-        base_url = urls.base_url()
+        base_url = current_app.config["BASE_URL"].rstrip("/")
     else:
         base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     for page in site.pages(base_url):
@@ -301,7 +301,7 @@ class SiteData:
                 permanences=views,
                 description=f"Jours, heures et lieux des permanences du quartier {sector.name}.",
             )
-            page_url = urls.public_url("permanences", sector, {"BASE_URL": helpers.base_url})
+            page_url = urls.public_url(helpers.base_url, "permanences", sector)
             yield helpers.page(
                 urls.site_path("poster", sector),
                 f"Affiche — {sector.name}",
@@ -430,7 +430,7 @@ class PageHelpers:
             "rel": lambda target: relative(target, current_path),
             "path": urls.site_path,
             "portal_url": lambda path: self.base_url + path,
-            "feed_urls": lambda scope, item=None: urls.feed_urls(scope, item, {"BASE_URL": self.base_url}),
+            "feed_urls": lambda scope, item=None: urls.feed_urls(self.base_url, scope, item),
             "describe": schedule.describe,
             "long_date": schedule.long_date,
             "event_when": schedule.event_when,

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from portal import urls
 from portal.feeds import event_ics
 from portal.mail import outbox as mail
 from portal.services.datainclusion import spreadsheet_safe
@@ -23,7 +22,7 @@ from portal.store.db import db, for_update, utcnow, write_lock
 from portal.store.models import REGISTRATION_STATUSES, Event, Registration
 from portal.web.events.forms import MeetingRegistrationForm
 from portal.web.extensions import limiter
-from portal.web.helpers import roles_required
+from portal.web.helpers import roles_required, settings
 from portal.web.partners.views import registration_rate_limit
 
 bp = Blueprint("meetings", __name__, url_prefix="/portail/rencontres")
@@ -67,7 +66,7 @@ def ics_attachment(event):
 
 
 def cancel_link(registration):
-    return urls.portal_url("meetings.cancel", token=registration.cancel_token)
+    return settings().portal_url("meetings.cancel", token=registration.cancel_token)
 
 
 # -- actions ----------------------------------------------------------------------
@@ -255,7 +254,7 @@ def registration_form(event_id):
         form=form,
         refused=refused,
         left=seats_left(event),
-        ics_url=urls.feed_urls("event", event)[0],
+        ics_url=settings().feed_urls("event", event)[0],
     ), status
 
 
