@@ -172,7 +172,7 @@ def restore_command(source, yes):
 
 
 def register_commands(app):
-    from portal.mail.outbox import send_mail_command
+    from portal.mail.sender import send_mail_command
 
     for command in (
         init_db_command,

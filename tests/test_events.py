@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import icalendar
 import pytest
 
-from portal.mail import outbox as mail
+from portal.mail import sender as mail
 from portal.services.schedule import PARIS
 from portal.store.db import utcnow
 from portal.store.models import (

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.mail import outbox as mail
+from portal.mail import sender as mail
 from portal.site import publish
 from portal.store.db import utcnow
 from portal.store.models import Partner, Sector

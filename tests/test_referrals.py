@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.exceptions import Conflict
 
-from portal.mail import outbox as mail
+from portal.mail import sender as mail
 from portal.services import referrals as referral_flow
 from portal.services import tokens
 from portal.services.maintenance import run_maintenance

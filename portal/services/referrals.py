@@ -232,6 +232,7 @@ def create(sender, values, now=None):
                     referral=referral,
                     link=absolute("referrals.show", referral_id=referral.id),
                     days=None,
+                    base_url=current_app.config["BASE_URL"],
                 )
     return referral
 
@@ -248,7 +249,9 @@ def to_partner(referral, subject, template, **context):
     (partners.erase keeps the row for statistics) has none and gets nothing."""
     address = partner_address(referral.partner)
     if address:
-        mail.queue(address, subject, template, referral=referral, **context)
+        mail.queue(
+            address, subject, template, referral=referral, **context, base_url=current_app.config["BASE_URL"]
+        )
 
 
 def theme_label(referral):
@@ -292,6 +295,7 @@ def notify(referral, actor, comment):
             comment=comment,
             link=sender_page,
             message=f"{referral.partner.name} a répondu : l'orientation est maintenant « {label} ».",
+            base_url=current_app.config["BASE_URL"],
         )
     if status == "expired":
         mail.queue(
@@ -303,6 +307,7 @@ def notify(referral, actor, comment):
             link=sender_page,
             message=f"{referral.partner.name} n'a pas répondu en {config_days('EXPIRE')} jours : "
             "l'orientation est expirée. Vous pouvez orienter la personne vers une autre structure.",
+            base_url=current_app.config["BASE_URL"],
         )
     if status == "withdrawn":
         to_partner(
@@ -386,6 +391,7 @@ def remind_senders(now):
             message=f"{referral.partner.name} a accepté cette orientation il y a plus de "
             f"{config_days('SENDER_REMIND')} jours, mais n'a pas encore indiqué de prise en charge. "
             "Un appel à la personne ou à la structure peut débloquer la situation.",
+            base_url=current_app.config["BASE_URL"],
         ),
     )
 

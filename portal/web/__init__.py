@@ -51,14 +51,7 @@ def register_filters(app):
     from portal.services import schedule
     from portal.store import models
 
-    vocabularies = {
-        "role_label": models.ROLES,
-        "partner_status_label": models.PARTNER_STATUSES,
-        "partner_type_label": models.PARTNER_TYPES,
-        "event_kind_label": models.EVENT_KINDS,
-        "referral_status_label": models.REFERRAL_STATUSES,
-    }
-    for name, labels in vocabularies.items():
+    for name, labels in models.LABEL_FILTERS.items():
         app.add_template_filter(lambda code, labels=labels: labels.get(code, code), name)
     app.add_template_filter(schedule.short_datetime, "local_datetime")
     app.add_template_filter(schedule.event_when, "event_when")

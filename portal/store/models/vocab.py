@@ -81,3 +81,15 @@ CONSENT_METHODS = {
     "written": "Par écrit (formulaire signé)",
     "message": "Par e-mail ou SMS",
 }
+
+# Template filters "code -> label", shared by portal pages and emails ({{ user.role | role_label }}).
+LABEL_FILTERS = {
+    "role_label": ROLES,
+    "partner_status_label": PARTNER_STATUSES,
+    "partner_type_label": PARTNER_TYPES,
+    "event_kind_label": EVENT_KINDS,
+    "referral_status_label": REFERRAL_STATUSES,
+    "outcome_label": REFERRAL_OUTCOMES,
+    "decline_reason_label": DECLINE_REASONS,
+    "consent_method_label": CONSENT_METHODS,
+}

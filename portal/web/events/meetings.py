@@ -118,6 +118,7 @@ def send_status_email(registration, event, promoted=False):
             promoted=promoted,
             cancel_link=cancel_link(registration),
             attachments=[ics_attachment(event)],
+            base_url=settings().base_url,
         )
     else:
         mail.queue(
@@ -128,6 +129,7 @@ def send_status_email(registration, event, promoted=False):
             event=event,
             rank=registration.rank(),
             cancel_link=cancel_link(registration),
+            base_url=settings().base_url,
         )
 
 
@@ -180,6 +182,7 @@ def notify_registrants(event):
             cancelled=cancelled,
             cancel_link=cancel_link(registration),
             attachments=[ics_attachment(event)],
+            base_url=settings().base_url,
         )
 
 
@@ -214,6 +217,7 @@ def send_reminders(now=None):
                     event=registration.event,
                     cancel_link=cancel_link(registration),
                     attachments=[ics_attachment(registration.event)],
+                    base_url=settings().base_url,
                 )
                 sent += 1
     return sent

@@ -68,6 +68,7 @@ def tell_the_team(topic, partner):
             topic=topic,
             partner=partner,
             link=settings().portal_url("topics.index"),
+            base_url=settings().base_url,
         )
 
 

@@ -101,6 +101,7 @@ def approve(partner_id):
             partner=partner,
             public_link=settings().public_url("partner", partner),
             link=self_service_link(partner),
+            base_url=settings().base_url,
         )
     request_rebuild()
     flash(f"« {partner.name} » est validé : le site public sera mis à jour dans quelques minutes.", "success")
@@ -129,6 +130,7 @@ def reject(partner_id):
             partner=partner,
             reason=form.reason.data,
             link=self_service_link(partner),
+            base_url=settings().base_url,
         )
     flash(f"La demande de « {partner.name} » est refusée ; la structure est prévenue par e-mail.", "success")
     return redirect(url_for("moderation.queue"))

@@ -109,6 +109,7 @@ def register(form):
             "partner_confirm",
             partner=partner,
             link=link,
+            base_url=settings().base_url,
         )
     return partner
 
@@ -125,6 +126,7 @@ def confirm(partner):
                 "staff_new_partner",
                 partner=partner,
                 link=settings().portal_url("moderation.queue"),
+                base_url=settings().base_url,
             )
 
 
@@ -394,6 +396,7 @@ def request_link():
                     "partner_link",
                     partner=partner,
                     link=self_service_link(partner),
+                    base_url=settings().base_url,
                 )
         return render_template("partners/link_sent.html", email=form.courriel.data)
     return render_template("partners/request_link.html", form=form), (400 if form.errors else 200)

@@ -17,9 +17,6 @@ from portal.services import tokens
 from portal.services.schedule import PARIS
 from portal.store.db import db, utcnow
 from portal.store.models import (
-    CONSENT_METHODS,
-    DECLINE_REASONS,
-    REFERRAL_OUTCOMES,
     REFERRAL_STATUSES,
     Partner,
     Referral,
@@ -35,14 +32,6 @@ from portal.web.referrals.forms import ACTIONS, ReferralForm, answer_forms
 
 bp = Blueprint("referrals", __name__, url_prefix="/portail/orientations")
 STAFF = ("admin", "mediator")
-
-# Code -> French label filters, for pages and emails alike.
-for _name, _labels in {
-    "outcome_label": REFERRAL_OUTCOMES,
-    "decline_reason_label": DECLINE_REASONS,
-    "consent_method_label": CONSENT_METHODS,
-}.items():
-    bp.add_app_template_filter(lambda code, labels=_labels: labels.get(code, code), _name)
 
 
 @bp.app_template_filter("local_day")
