@@ -150,7 +150,7 @@ S1, S2, S3, S4 = (name for name, _ in SECTORS)
 NETWORK_PARTNERS = [
     {
         "name": "Régie de quartiers du Carcassonnais",
-        "kind": "regie",
+        "kind": "neighbourhood_enterprise",
         "summary": "Médiation sociale, tranquillité publique et cadre de vie dans les quartiers de Carcassonne : "
         "permanences, « aller vers » et rencontres inter-partenaires.",
         "description": "L'équipe de médiateurs de la Régie intervient sur quatre secteurs. Elle pacifie les "
@@ -167,7 +167,7 @@ NETWORK_PARTNERS = [
     },
     {
         "name": "CAF de l'Aude",
-        "kind": "institution",
+        "kind": "public_service",
         "summary": "Prestations familiales, aides au logement, RSA et prime d'activité ; accompagnement "
         "des familles par les travailleurs sociaux de la CAF.",
         "description": "La Caisse d'allocations familiales reçoit sur rendez-vous dans les quartiers. "
@@ -187,7 +187,7 @@ NETWORK_PARTNERS = [
     },
     {
         "name": "Centre médico-psychologique adultes de Carcassonne",
-        "kind": "sante",
+        "kind": "health",
         "summary": "CMP : consultations de psychiatrie et de soutien psychologique pour adultes, "
         "sans avance de frais, sur rendez-vous.",
         "description": "Le CMP accueille les adultes en souffrance psychique : premier entretien infirmier, "
@@ -203,7 +203,7 @@ NETWORK_PARTNERS = [
     },
     {
         "name": "Maison départementale des solidarités Carcassonne Est",
-        "kind": "institution",
+        "kind": "public_service",
         "summary": "Service social départemental : accueil, accompagnement social, protection de "
         "l'enfance et PMI pour l'est de Carcassonne.",
         "description": "Les assistantes sociales de la MDS reçoivent sur rendez-vous et lors de permanences "
@@ -223,7 +223,7 @@ NETWORK_PARTNERS = [
     },
     {
         "name": "Maison départementale des solidarités Carcassonne Ouest",
-        "kind": "institution",
+        "kind": "public_service",
         "summary": "Service social départemental pour l'ouest de Carcassonne : accompagnement social, "
         "aides financières, PMI.",
         "description": "La MDS Ouest couvre Ozanam, Albignac, Grazailles et Fleming. Une assistante sociale "
@@ -242,7 +242,7 @@ NETWORK_PARTNERS = [
     },
     {
         "name": "France Travail Carcassonne",
-        "kind": "institution",
+        "kind": "public_service",
         "summary": "Inscription, indemnisation et accompagnement des demandeurs d'emploi ; "
         "offres d'emploi du bassin carcassonnais.",
         "description": "L'agence accompagne les demandeurs d'emploi et les employeurs. Un conseiller "
@@ -273,7 +273,7 @@ NETWORK_PARTNERS = [
     },
     {
         "name": "CCAS de Carcassonne",
-        "kind": "collectivite",
+        "kind": "local_authority",
         "summary": "Centre communal d'action sociale : domiciliation, aides facultatives, "
         "accompagnement des personnes âgées et isolées.",
         "description": "Le CCAS instruit les aides facultatives de la Ville (secours d'urgence, aide à "
@@ -325,7 +325,7 @@ NETWORK_PARTNERS = [
     },
     {
         "name": "Horizon Addictions Aude",
-        "kind": "sante",
+        "kind": "health",
         "summary": "CSAPA : accueil, soins et prévention en addictologie (alcool, tabac, cannabis, jeux), "
         "consultations jeunes consommateurs.",
         "description": "Le centre de soins, d'accompagnement et de prévention en addictologie reçoit "
@@ -414,7 +414,7 @@ NETWORK_PARTNERS = [
     },
     {
         "name": "Point-justice de Carcassonne",
-        "kind": "institution",
+        "kind": "public_service",
         "summary": "Information juridique gratuite et confidentielle : consultations d'avocats, "
         "conciliateur de justice, aide aux victimes.",
         "description": "Le point-justice, animé par le conseil départemental de l'accès au droit, tient "
@@ -432,7 +432,7 @@ NETWORK_PARTNERS = [
     },
     {
         "name": "Habitat du Carcassonnais",
-        "kind": "bailleur",
+        "kind": "social_landlord",
         "summary": "Bailleur social : gestion locative, gardiens d'immeubles, conseillères en économie "
         "sociale et familiale, prévention des impayés.",
         "description": "Le bailleur gère les résidences des quatre secteurs. Ses conseillères en économie "
@@ -852,13 +852,13 @@ REGISTRATIONS = [
 MON, TUE, WED, THU, FRI = range(5)
 EVENTS = [
     {
-        "kind": "rencontre",
+        "kind": "partner_meeting",
         "title": "Rencontre inter-partenaires : santé mentale",
         "topic": "Santé mentale",
         "place": "Maison de quartier du Viguier",
         "when": (-45, THU),
         "hours": ("14:00", "17:00"),
-        "audience": "partenaires",
+        "audience": "partners",
         "capacity": 30,
         "registration": (30, 2),
         "description": "Le CMP adultes, le GEM Le Phare et les assistantes sociales des MDS ont présenté "
@@ -866,13 +866,13 @@ EVENTS = [
         "et sur la façon d'orienter une personne qui refuse l'aide.",
     },
     {
-        "kind": "rencontre",
+        "kind": "partner_meeting",
         "title": "Rencontre inter-partenaires : addictions",
         "topic": "Addictions",
         "place": "Centre social Ozanam",
         "when": (21, TUE),
         "hours": ("14:00", "17:00"),
-        "audience": "partenaires",
+        "audience": "partners",
         "capacity": 30,
         "registration": (60, 2),
         "description": "Avec l'équipe du CSAPA Horizon Addictions Aude : repérer une consommation à risque, "
@@ -880,13 +880,13 @@ EVENTS = [
         "l'entourage. Inscription conseillée, 30 places.",
     },
     {
-        "kind": "rencontre",
+        "kind": "partner_meeting",
         "title": "Rencontre inter-partenaires : interculturalité",
         "topic": "Interculturalité",
         "place": "Maison de quartier de La Conte",
         "when": (70, THU),
         "hours": ("14:00", "17:00"),
-        "audience": "partenaires",
+        "audience": "partners",
         "capacity": 40,
         "registration": (45, 2),
         "description": "Préparée avec l'association Parlons Ensemble : comprendre les malentendus culturels "
@@ -894,7 +894,7 @@ EVENTS = [
         "sociolinguistiques du territoire.",
     },
     {
-        "kind": "forum-emploi",
+        "kind": "job_fair",
         "title": "Forum emploi des quartiers",
         "topic": None,
         "place": "Gymnase des Platanes",
@@ -908,7 +908,7 @@ EVENTS = [
         "entretiens express : venez découvrir des métiers, avec ou sans CV. Entrée libre.",
     },
     {
-        "kind": "aller-vers",
+        "kind": "outreach",
         "title": "Café « aller vers » à Grazailles",
         "topic": None,
         "place": "Square des Lauriers, sous le barnum",
@@ -921,7 +921,7 @@ EVENTS = [
         "poser ses questions et découvrir les actions des partenaires.",
     },
     {
-        "kind": "aller-vers",
+        "kind": "outreach",
         "title": "Café « aller vers » à La Conte",
         "topic": None,
         "place": "Square des Micocouliers, sous le barnum",
@@ -934,7 +934,7 @@ EVENTS = [
         "seront présents pour répondre aux questions sur l'emploi des jeunes et les démarches en ligne.",
     },
     {
-        "kind": "aller-vers",
+        "kind": "outreach",
         "title": "Café « aller vers » à Ozanam",
         "topic": None,
         "place": "Place des Oliviers, sous le barnum",
@@ -947,7 +947,7 @@ EVENTS = [
         "et présentation de l'appartement témoin sur les économies d'énergie.",
     },
     {
-        "kind": "concertation",
+        "kind": "consultation",
         "title": "Concertation : réaménagement du square des Micocouliers",
         "topic": None,
         "place": "Maison de quartier de La Conte",
@@ -960,8 +960,8 @@ EVENTS = [
         "éclairage, bancs). Les habitants donnent leur avis ; la Régie recueille les propositions.",
     },
 ]
-ADDICTIONS_MEETING = ("Rencontre inter-partenaires : addictions", "rencontre")
-FORUM = ("Forum emploi des quartiers", "forum-emploi")
+ADDICTIONS_MEETING = ("Rencontre inter-partenaires : addictions", "partner_meeting")
+FORUM = ("Forum emploi des quartiers", "job_fair")
 
 
 # -- helpers ----------------------------------------------------------------
@@ -1068,7 +1068,7 @@ def employer_partners():
         rows.append(
             {
                 "name": name,
-                "kind": "employeur",
+                "kind": "employer",
                 "summary": summary,
                 "description": f"{summary} L'entreprise recrute dans le bassin carcassonnais et participe "
                 "au forum emploi des quartiers organisé par la Régie.",
@@ -1261,7 +1261,7 @@ REFERRALS = [
         "La Conte et Joliot Curie",
         "Dettes de factures d'énergie, a reçu une lettre de relance. Souhaite un point "
         "sur ses droits et un échéancier.",
-        "normale",
+        "normal",
         [(20, "sent"), (19, "seen"), (18, "accepted"), (12, "in_care")],
         {"first_appointment": 12},
     ),
@@ -1271,7 +1271,7 @@ REFERRALS = [
         "trouver-un-emploi",
         "Viguier et Saint Jacques",
         "Jeune de 19 ans sorti du lycée sans diplôme, cherche un premier emploi ou une formation.",
-        "normale",
+        "normal",
         [(60, "sent"), (59, "seen"), (57, "accepted"), (50, "in_care"), (20, "closed")],
         {"first_appointment": 50, "outcome": "resolved"},
     ),
@@ -1281,7 +1281,7 @@ REFERRALS = [
         "sante--sante-mentale",
         "Ozanam et Albignac",
         "Voisins inquiets, la personne souhaite rencontrer quelqu'un. D'accord pour un premier rendez-vous.",
-        "urgente",
+        "urgent",
         [(12, "sent")],
         {},
     ),
@@ -1291,9 +1291,9 @@ REFERRALS = [
         "logement-hebergement--reduire-les-impayes-de-loyer",
         "Grazailles et Fleming",
         "Deux mois de loyer impayés après une baisse de revenus.",
-        "normale",
+        "normal",
         [(30, "sent"), (28, "declined")],
-        {"decline_reason": "hors_secteur"},
+        {"decline_reason": "out_of_area"},
     ),
     (
         "Famille R.",
@@ -1301,7 +1301,7 @@ REFERRALS = [
         "famille",
         "La Conte et Joliot Curie",
         "Famille de quatre personnes, besoin d'une aide ponctuelle pour la cantine.",
-        "normale",
+        "normal",
         [(36, "sent"), (35, "accepted")],
         {},
     ),

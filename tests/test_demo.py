@@ -34,11 +34,11 @@ def test_demo_content_matches_the_seeds(any_app):
         .join(Partner)
         .where(
             EventPartner.event.in_(
-                EventPartner.select(EventPartner.event).join(Partner).where(Partner.kind == "employeur")
+                EventPartner.select(EventPartner.event).join(Partner).where(Partner.kind == "employer")
             )
         )
     )
-    assert sum(1 for link in forum if link.partner.kind == "employeur") == 11
+    assert sum(1 for link in forum if link.partner.kind == "employer") == 11
     assert sum(1 for link in forum if link.partner.kind == "association") == 2
     assert {p.recurrence for p in Permanence.select()} == {"weekly", "monthly"}
     for sector in Sector.select():
