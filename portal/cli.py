@@ -94,7 +94,7 @@ def import_partners_command(path):
     """Importe des structures (JSON au format data·inclusion) et les publie."""
     import json
 
-    from portal.services.datainclusion import import_structures
+    from portal.services.datainclusion.ingest import import_structures
 
     try:
         records = json.load(path)
@@ -108,6 +108,34 @@ def import_partners_command(path):
         click.echo("Lancez « relais build-site » pour les publier sur le site.")
     if errors:
         raise SystemExit(1)
+
+
+@click.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+@with_appcontext
+def export_command(directory):
+    """Écrit l'annuaire publié au format data·inclusion v1 (structures.json, services.json)."""
+    import json
+    from pathlib import Path
+
+    from portal.services.datainclusion.export import export, extension
+    from portal.web.exports import export_settings
+
+    settings = export_settings()
+    structures, services = export(settings)
+    files = {
+        "structures.json": structures,
+        "services.json": services,
+        "relais-extension.json": extension(settings, structures),
+    }
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, records in files.items():
+        (folder / name).write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    click.echo(
+        f"{len(structures)} structure(s) et {len(services)} service(s) écrits dans {folder} "
+        f"(source « {settings.source} »)."
+    )
 
 
 @click.command("send-reminders")
@@ -180,6 +208,7 @@ def register_commands(app):
         create_user_command,
         build_site_command,
         import_partners_command,
+        export_command,
         send_mail_command,
         send_reminders_command,
         maintenance_command,

@@ -1,12 +1,11 @@
 """Directory import and export with data·inclusion field names."""
 
-import csv
-import io
 import json
 
 import pytest
 
-from portal.services.datainclusion import clean_phone, clean_siret, import_structures
+from portal.services.datainclusion import clean_phone, clean_siret
+from portal.services.datainclusion.ingest import import_structures
 from portal.store.models import Partner, Sector
 
 GOOD = {
@@ -113,52 +112,3 @@ def test_clean_helpers():
     assert clean_siret(" 356 000 000 00048 ") == "35600000000048"
     assert clean_phone("04.65.71.22.33") == "04 65 71 22 33"
     assert clean_phone("0033465712233") == "04 65 71 22 33"
-
-
-@pytest.fixture
-def exported(app, sector):
-    with app.app_context():
-        import_structures(
-            [
-                GOOD,
-                {
-                    **GOOD,
-                    "id": "evil",
-                    "siret": None,
-                    "nom": '=HYPERLINK("http://x")',
-                    "presentation_resume": "+cmd|' /C calc'!A0",
-                    "commune": "@SUM(1)",
-                },
-            ]
-        )
-        Partner.create(name="Cachée", slug="cachee", status="pending", contact_name="Mme Privée")
-
-
-def test_json_export(client, exported):
-    records = client.get("/portail/export/partenaires.json").get_json()
-    assert [r["nom"] for r in records] == ['=HYPERLINK("http://x")', "Point justice de l'Aude"]
-    assert records[1]["thematiques"] == ["difficultes-administratives-ou-juridiques"]
-    assert records[1]["secteurs"] == ["ozanam-et-albignac"]
-    assert "Mme Privée" not in json.dumps(records) and "Cachée" not in json.dumps(records)
-
-
-def test_json_export_reimports_into_another_directory(client, exported, sqlite_url, tmp_path):
-    records = client.get("/portail/export/partenaires.json").get_json()
-    from tests.conftest import make_app
-
-    other = make_app(f"sqlite:///{tmp_path / 'other.db'}")
-    with other.app_context():
-        Sector.create(name="Ozanam et Albignac", slug="ozanam-et-albignac")
-        assert import_structures(records) == (2, [])
-
-
-def test_csv_export_is_excel_friendly_and_formula_safe(client, exported):
-    response = client.get("/portail/export/partenaires.csv")
-    assert response.mimetype == "text/csv"
-    body = response.get_data(as_text=True)
-    assert body.startswith("\ufeffid;nom;siret")
-    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
-    evil = next(row for row in rows if row[0] == "evil")
-    for cell in evil:
-        assert not cell.startswith(("=", "+", "-", "@")), cell
-    assert "'=HYPERLINK" in body and "'+cmd" in body and "'@SUM" in body

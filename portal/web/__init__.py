@@ -5,8 +5,7 @@ they apply live in portal.services.
 """
 
 from portal import feeds
-from portal.services import datainclusion
-from portal.web import auth, directory, errors, health, security, site, stats
+from portal.web import auth, directory, errors, exports, health, security, site, stats
 from portal.web.admin import views as admin_views
 from portal.web.events import meetings, topics
 from portal.web.events import views as event_views
@@ -20,7 +19,7 @@ from portal.web.referrals import views as referral_views
 BLUEPRINTS = (
     health,
     auth,
-    datainclusion,
+    exports,
     feeds,
     partner_views,
     moderation,
