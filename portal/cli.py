@@ -88,26 +88,31 @@ def build_site_command():
 
 
 @click.command("import-partners")
-@click.argument("path", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("structures", type=click.Path(dir_okay=False))
+@click.option("--services", type=click.Path(dir_okay=False), help="Fichier des services data·inclusion.")
+@click.option("--code-postal", "postcodes", multiple=True, help="Ne garder que ce code postal (répétable).")
+@click.option("--code-insee", "insee_codes", multiple=True, help="Ne garder que cette commune (répétable).")
+@click.option("--departement", default="", help="Ne garder que ce département (11, 2A, 974…).")
+@click.option(
+    "--en-attente", "pending", is_flag=True, help="Laisser les structures en attente de modération."
+)
+@click.option("--dry-run", is_flag=True, help="Tout vérifier sans rien enregistrer.")
 @with_appcontext
-def import_partners_command(path):
-    """Importe des structures (JSON au format data·inclusion) et les publie."""
-    import json
+def import_partners_command(structures, services, postcodes, insee_codes, departement, pending, dry_run):
+    """Importe des structures et services data·inclusion (JSON, CSV) ou un tableur.
 
-    from portal.services.datainclusion.ingest import import_structures
+    Code de sortie : 0 tout est importé, 1 des enregistrements ont été ignorés,
+    2 un fichier est illisible."""
+    from portal.services.datainclusion.command import run_import
 
-    try:
-        records = json.load(path)
-    except json.JSONDecodeError as error:
-        raise click.ClickException(f"Ce fichier n'est pas du JSON valide (ligne {error.lineno}).") from error
-    count, errors = import_structures(records)
+    code, lines, errors = run_import(
+        structures, services, postcodes, insee_codes, departement, pending=pending, dry_run=dry_run
+    )
     for line in errors:
-        click.echo(f"Ignorée — {line}", err=True)
-    click.echo(f"{count} structure(s) importée(s) ou mise(s) à jour, {len(errors)} ignorée(s).")
-    if count:
-        click.echo("Lancez « relais build-site » pour les publier sur le site.")
-    if errors:
-        raise SystemExit(1)
+        click.echo(line, err=True)
+    for line in lines:
+        click.echo(line)
+    raise SystemExit(code)
 
 
 @click.command("export")

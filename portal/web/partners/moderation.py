@@ -95,14 +95,15 @@ def approve(partner_id):
             partner.pending_changes = ""
             partner.save()
             template, subject = "partner_changes_approved", "Vos modifications sont en ligne"
-        mail.queue(
-            partner.contact_email,
-            subject,
-            template,
-            partner=partner,
-            public_link=urls.public_url("partner", partner),
-            link=self_service_link(partner),
-        )
+        if partner.contact_email:  # an imported structure may have no contact person
+            mail.queue(
+                partner.contact_email,
+                subject,
+                template,
+                partner=partner,
+                public_link=urls.public_url("partner", partner),
+                link=self_service_link(partner),
+            )
     request_rebuild()
     flash(f"« {partner.name} » est validé : le site public sera mis à jour dans quelques minutes.", "success")
     return redirect(url_for("moderation.queue"))
@@ -123,13 +124,14 @@ def reject(partner_id):
             partner.pending_changes = ""
             template, subject = "partner_changes_rejected", "Vos modifications n'ont pas été retenues"
         partner.save()
-        mail.queue(
-            partner.contact_email,
-            subject,
-            template,
-            partner=partner,
-            reason=form.reason.data,
-            link=self_service_link(partner),
-        )
+        if partner.contact_email:  # an imported structure may have no contact person
+            mail.queue(
+                partner.contact_email,
+                subject,
+                template,
+                partner=partner,
+                reason=form.reason.data,
+                link=self_service_link(partner),
+            )
     flash(f"La demande de « {partner.name} » est refusée ; la structure est prévenue par e-mail.", "success")
     return redirect(url_for("moderation.queue"))
