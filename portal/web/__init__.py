@@ -5,7 +5,7 @@ they apply live in portal.services.
 """
 
 from portal import feeds
-from portal.web import auth, directory, errors, exports, health, security, site, stats
+from portal.web import auth, directory, errors, exports, health, imports, security, site, stats
 from portal.web.admin import views as admin_views
 from portal.web.events import meetings, topics
 from portal.web.events import views as event_views
@@ -26,6 +26,7 @@ BLUEPRINTS = (
     directory,
     meetings,
     admin_views,
+    imports,
     referral_views,
     stats,
     event_views,

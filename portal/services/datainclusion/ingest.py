@@ -78,6 +78,7 @@ class Report:
     outside: int = 0
     skipped: list = field(default_factory=list)
     duplicates: list = field(default_factory=list)
+    lines: list = field(default_factory=list)  # (what, number, name, reason or None), for a preview
     dry_run: bool = False
 
     @property
@@ -133,6 +134,9 @@ class Run:
         key = record.get("id") if isinstance(record, dict) else None
         label = f" ({strip_control(str(key))[:120]})" if isinstance(key, (str, int)) and key != "" else ""
         self.report.skipped.append(f"{what} n° {number}{label} : {reason}")
+        name = record.get("nom") if isinstance(record, dict) else None
+        name = strip_control(name)[:200] if isinstance(name, str) else ""
+        self.report.lines.append((what, number, name, reason))
 
     def structure(self, number, record):
         if not self.options.filters.keep(record):
@@ -150,6 +154,7 @@ class Run:
         except (ValueError, TypeError, RecursionError, DatabaseError) as error:
             self.skip("structure", number, record, reason(error))
             return
+        self.report.lines.append(("structure", number, parsed.fields["name"], None))
         if parsed.fields["source_id"]:
             self.seen_ids.add(parsed.fields["source_id"])
             self.by_id[parsed.fields["source_id"]] = partner
