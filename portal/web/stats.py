@@ -227,7 +227,8 @@ def permanences(filters):
     """Per sector: office hours held in the period (up to today), and those closed."""
     last = min(filters.end, filters.today)
     query = Permanence.select().where(
-        (Permanence.valid_from <= last)
+        ~Permanence.draft
+        & (Permanence.valid_from <= last)
         & (Permanence.valid_to.is_null() | (Permanence.valid_to >= filters.start))
     )
     if filters.sector:
