@@ -287,6 +287,6 @@ def partners_csv():
     # The BOM makes Excel read the file as UTF-8 (accents intact).
     return Response(
         "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="partenaires.csv"'},
     )

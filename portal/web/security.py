@@ -1,6 +1,6 @@
 """HTTP security headers on every answer of the portal."""
 
-from flask import request
+from flask import current_app, request
 
 # No inline script anywhere in the portal: scripts and styles come from
 # /portail/static only, and no page may be framed by another site.
@@ -17,8 +17,21 @@ SITE_CSP = (
 )
 
 
+# Browsers then refuse plain http for a year, even when a link or a person types http://.
+HSTS = "max-age=31536000"
+
+
+def is_portal(path):
+    return path == "/portail" or path.startswith("/portail/")
+
+
 def add_headers(response):
-    csp = SITE_CSP if request.blueprint == "site" else PORTAL_CSP
+    # The site's catch-all route also answers unknown /portail/… paths (with a
+    # 404): those are the portal's and get its strict policy.
+    site_page = request.blueprint == "site" and not is_portal(request.path)
+    csp = SITE_CSP if site_page else PORTAL_CSP
+    if current_app.config["BASE_URL"].startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     response.headers.setdefault("Content-Security-Policy", csp)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

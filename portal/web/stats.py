@@ -318,6 +318,6 @@ def export_csv():
     name = f"orientations-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
     return Response(
         "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
