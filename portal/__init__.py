@@ -91,6 +91,9 @@ def create_app(test_config=None):
     # Peewee connects on the first query of a request; close at its end.
     app.teardown_request(close_connection)
 
+    from portal.web.helpers import register_converters
+
+    register_converters(app)  # before the blueprints: their <int:…> must be bounded
     web.register(app)
 
     from portal.mail.outbox import init_app as init_mail

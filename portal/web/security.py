@@ -1,6 +1,8 @@
 """HTTP security headers on every answer of the portal."""
 
-from flask import current_app, request
+from flask import abort, current_app, request
+
+from portal.web.fields import has_control_character
 
 # No inline script anywhere in the portal: scripts and styles come from
 # /portail/static only, and no page may be framed by another site.
@@ -40,5 +42,15 @@ def add_headers(response):
     return response
 
 
+def refuse_control_characters():
+    """No address names anything with NUL or another control character in it:
+    refused before any view looks it up (NUL would fail on PostgreSQL, and in
+    file paths). Forms check their own fields, with a message next to the field."""
+    asked = [request.path, *request.args.keys(), *request.args.values()]
+    if any(has_control_character(value) for value in asked):
+        abort(400, "Cette adresse contient un caractère invisible qui n'est pas accepté. Vérifiez le lien.")
+
+
 def register(app):
+    app.before_request(refuse_control_characters)
     app.after_request(add_headers)
