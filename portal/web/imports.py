@@ -6,7 +6,6 @@ import, by the same engine as ``relais import-partners``."""
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField
 
@@ -16,6 +15,7 @@ from portal.services.errors import Refused
 from portal.site.publish import request_rebuild
 from portal.store.db import write_lock
 from portal.store.models import Permanence
+from portal.web.fields import FlaskForm
 from portal.web.helpers import roles_required
 
 bp = Blueprint("imports", __name__, url_prefix="/portail/gestion/import")
