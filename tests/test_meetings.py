@@ -10,10 +10,29 @@ import icalendar
 import pytest
 
 from portal.mail import sender as mail
+from portal.services import registrations
 from portal.store.db import db, utcnow
 from portal.store.models import Event, Place, Registration, Sector
-from portal.web.events.meetings import cancel_registration, notify_registrants, register, send_reminders
+from portal.web.helpers import settings
 from tests.conftest import csrf_token
+
+
+def register(event_id, organisation, name, email, seats):
+    """The service, as the registration page calls it (inside the app)."""
+    applicant = registrations.Applicant(organisation, name, email, seats)
+    return registrations.register(settings(), event_id, applicant, utcnow())
+
+
+def cancel_registration(registration_id):
+    return registrations.cancel(settings(), registration_id, utcnow())
+
+
+def notify_registrants(event):
+    return registrations.notify_registrants(settings(), event, utcnow())
+
+
+def send_reminders(now=None):
+    return registrations.send_reminders(settings(), now or utcnow())
 
 
 def make_event(capacity=10, **fields):
@@ -54,9 +73,9 @@ def post_registration(client, event_id, **fields):
     url = f"/portail/rencontres/{event_id}/inscription"
     data = {
         "organisation": "Association Horizon",
-        "nom": "Karim Exemple",
-        "courriel": "karim@horizon.example",
-        "places": "1",
+        "contact_name": "Karim Exemple",
+        "contact_email": "karim@horizon.example",
+        "seats": "1",
         "message": "",
         **fields,
         "csrf_token": csrf_token(client, "/portail/connexion"),
@@ -65,7 +84,7 @@ def post_registration(client, event_id, **fields):
 
 
 def test_register_confirmed_with_ics_and_cancel_link(app, client, event, smtp_server):
-    response = post_registration(client, event.id, places="2")
+    response = post_registration(client, event.id, seats="2")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "vous êtes inscrit" in page
     mail.send_pending()
@@ -92,7 +111,7 @@ def test_capacity_then_waiting_list_with_rank(app, client, event):
         ("Personne 3", "waitlisted"),
     ]
     assert [r.rank() for r in Registration.waiting_list(event)] == [1, 2]
-    response = post_registration(client, event.id, courriel="late@asso.example")
+    response = post_registration(client, event.id, contact_email="late@asso.example")
     assert "n° 3" in response.get_data(as_text=True)
 
 
@@ -115,7 +134,7 @@ def test_cancel_promotes_the_waiting_list_in_order(app, event, smtp_server):
 
 def test_same_email_cannot_register_twice(app, client, event):
     assert post_registration(client, event.id).status_code == 200
-    response = post_registration(client, event.id, courriel="KARIM@horizon.example")
+    response = post_registration(client, event.id, contact_email="KARIM@horizon.example")
     assert response.status_code == 409 and "déjà inscrite" in response.get_data(as_text=True)
     assert Registration.select().count() == 1
     cancel_registration(Registration.get().id)
@@ -157,10 +176,10 @@ def test_registration_closed(app, client, event, change, message):
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"places": "0"}, "entre 1 et 3"),
-        ({"places": "4"}, "entre 1 et 3"),
-        ({"places": "deux"}, "nombre entier"),
-        ({"courriel": "pas-un-email"}, "pas valide"),
+        ({"seats": "0"}, "entre 1 et 3"),
+        ({"seats": "4"}, "entre 1 et 3"),
+        ({"seats": "deux"}, "nombre entier"),
+        ({"contact_email": "pas-un-email"}, "pas valide"),
         ({"organisation": ""}, "obligatoire"),
         ({"message": "x" * 1001}, "1 000 caractères"),
     ],
@@ -231,7 +250,7 @@ def test_send_reminders_command(app, runner, event):
 
 def test_html_in_fields_stays_text(app, client, event, smtp_server, make_user, login):
     evil = '<script>alert("x")</script>'
-    post_registration(client, event.id, organisation=evil, nom=evil, message=evil)
+    post_registration(client, event.id, organisation=evil, contact_name=evil, message=evil)
     mail.send_pending()
     assert "<script>" not in smtp_server.messages[-1].get_body(("html",)).get_content()
     make_user("mediator")

@@ -1,6 +1,6 @@
 """Form plumbing every feature shares: fields, cleaners and their French messages."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from wtforms import (
     DateField,
@@ -17,6 +17,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.services.schedule import PARIS
 
 REQUIRED = "Ce champ est obligatoire."
+# The days the portal deals in: outside them, date arithmetic (a day after,
+# time zones) would overflow, and no event, referral or period is meant there.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
 
 
 def cleaned(cleaner):
