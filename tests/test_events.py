@@ -274,6 +274,14 @@ def last_sunday_of_march(year):
         ({"start_time": ""}, "Indiquez l'heure, ou cochez « Toute la journée »."),
         ({"start_time": "14h70"}, "Indiquez une heure, par exemple 14:30."),
         ({"start_date": "31/02/2030"}, "Indiquez une date, par exemple 15/09/2026."),
+        # Years no event is meant for, which would break the feeds (issue 14, item 5).
+        ({"start_date": "9999-12-31"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"start_date": "0001-01-01"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"start_date": "01/01/1900"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"end_date": "2100-01-01"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"closes_date": "9999-12-31"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"opens_date": "1999-12-31"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"topic_id": "99999999999999999999"}, "Ce choix n'existe pas."),
         ({"capacity": "-1"}, "Indiquez un nombre de places positif"),
         ({"capacity": "trente"}, "Indiquez un nombre entier, en chiffres."),
         ({"max_seats_per_registration": "0"}, "Indiquez un nombre entre 1 et 100."),
@@ -731,6 +739,60 @@ def test_staff_accept_decline_and_merge_proposals(app, staff, world, rebuilds):
     # Accepted topics can be chosen for an event; declined and merged ones cannot.
     form = staff.get(BASE + "/nouveau").get_data(as_text=True)
     assert "Santé mentale" in form and "Jeux d&#39;argent" not in form and "Addictions des jeunes" not in form
+
+
+def test_a_decline_reason_is_kept_apart_from_what_the_partner_wrote(app, staff, world):
+    topic = Topic.create(
+        title="Jeux d'argent", description="Ce que le partenaire a écrit.", proposed_by=world["builder"]
+    )
+    post(
+        staff,
+        f"/portail/themes/{topic.id}/refuser",
+        {f"refus-{topic.id}-reason": "Déjà traité l'an dernier."},
+        form_url="/portail/themes/",
+    )
+    declined = Topic.get_by_id(topic.id)
+    assert declined.status == "declined"
+    assert (declined.description, declined.decline_reason) == (
+        "Ce que le partenaire a écrit.",
+        "Déjà traité l'an dernier.",
+    )
+
+
+def test_a_topic_moves_only_as_the_lifecycle_allows(app, world):
+    from portal.services import topics
+    from portal.services.errors import NotFound, Refused
+
+    declined = Topic.create(title="Refusé", status="declined")
+    for move in (topics.accept, topics.decline, lambda s, i: topics.merge(s, i, world["topic"])):
+        with pytest.raises(Refused, match="déjà été traité"):
+            move(settings(), declined.id)
+    with pytest.raises(Refused, match="pas possible"):
+        topics.move(settings(), world["topic"], "proposed")
+    with pytest.raises(NotFound):
+        topics.accept(settings(), 10**20)
+    assert topics.TRANSITIONS["accepted"] == {"held"} and Topic.get_by_id(declined.id).status == "declined"
+
+
+def test_a_topic_is_held_once_its_meeting_took_place_and_attendance_is_recorded(app, staff, world):
+    past = make_event(
+        world, start=utcnow() - timedelta(days=2), title="Rencontre passée", topic=world["topic"]
+    )
+    future = make_event(world, title="Rencontre à venir", topic=world["topic"])
+    url = f"/portail/rencontres/{future.id}/participants"
+    post(staff, f"/portail/rencontres/{future.id}/presences", {}, form_url=url)
+    assert Topic.get_by_id(world["topic"]).status == "accepted"  # not yet taken place
+    url = f"/portail/rencontres/{past.id}/participants"
+    response = post(staff, f"/portail/rencontres/{past.id}/presences", {}, form_url=url)
+    assert response.status_code == 302
+    assert Topic.get_by_id(world["topic"]).status == "held"
+    assert "est marqué comme traité" in staff.get(url).get_data(as_text=True)
+    # Still listed for the team (and on the site), no longer offered to merge into.
+    page = staff.get("/portail/themes/").get_data(as_text=True)
+    assert "Addictions (Traité)" in page
+    # Recording attendance again changes nothing more.
+    assert post(staff, f"/portail/rencontres/{past.id}/presences", {}, form_url=url).status_code == 302
+    assert Topic.get_by_id(world["topic"]).status == "held"
 
 
 def test_partners_cannot_decide_on_topics(app, client, world, make_user, login):

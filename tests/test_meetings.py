@@ -323,3 +323,82 @@ def test_fifty_people_for_ten_seats_never_oversell(any_app):
     assert sorted(set(outcomes)) == ["confirmed", "waitlisted"]
     assert outcomes.count("confirmed") == 10 and outcomes.count("waitlisted") == 40
     assert Registration.seats_taken(event) == 10
+
+
+# -- hardening (issue 14) --------------------------------------------------------------
+
+
+def test_cancelling_a_participant_with_a_huge_id_is_a_404(app, client, event, make_user, login):
+    make_user("mediator")
+    login("mediator@relais.example", "mot-de-passe-solide")
+    url = f"/portail/rencontres/{event.id}/participants"
+    token = csrf_token(client, url)
+    response = client.post(f"{url}/99999999999999999999/annuler", data={"csrf_token": token})
+    assert response.status_code == 404
+
+
+def test_participant_lists_are_never_cached(app, client, event, make_user, login):
+    register(event.id, "Asso", "Alice", "alice@a.example", 1)
+    make_user("mediator")
+    login("mediator@relais.example", "mot-de-passe-solide")
+    for path in ("participants", "participants.csv", "emargement"):
+        response = client.get(f"/portail/rencontres/{event.id}/{path}")
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path
+    csv_answer = client.get(f"/portail/rencontres/{event.id}/participants.csv")
+    assert csv_answer.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert csv_answer.headers["Content-Disposition"] == f'attachment; filename="participants-{event.id}.csv"'
+
+
+def test_the_cancellation_link_never_leaves_in_a_referer(app, client, event):
+    registration = register(event.id, "Asso", "Alice", "alice@a.example", 1)
+    path = f"/portail/rencontres/annulation/{registration.cancel_token}"
+    token = csrf_token(client, path)
+    answers = [
+        client.get(path),
+        client.post(path, data={"csrf_token": token}),
+        client.get("/portail/rencontres/annulation/inconnu"),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 404]
+    for answer in answers:
+        assert answer.headers["Referrer-Policy"] == "no-referrer"
+    assert Registration.get_by_id(registration.id).status == "cancelled"
+
+
+def test_the_site_and_the_registration_page_share_one_rule(app, event):
+    """sitegen asks the service: same seats left, same open/closed answer."""
+    from portal.site.sitegen import PageHelpers, SiteData
+
+    event.capacity = 2
+    event.save()
+    register(event.id, "A", "Alice", "alice@a.example", 2)
+    data = SiteData.__new__(SiteData)
+    data.now, data.seats_taken = utcnow(), registrations.confirmed_seats_by_event()
+    helpers = PageHelpers(data, "http://relais.test")
+    assert data.seats_left(event) == registrations.seats_left(event) == 0
+    for change in (
+        {},
+        {"status": "cancelled"},
+        {"registration_opens_at": None, "registration_closes_at": None},
+    ):
+        for name, value in change.items():
+            setattr(event, name, value)
+        expected = registrations.closed_reason(event, data.now) is None
+        assert helpers.registration_open(event) is expected
+
+
+def test_the_services_do_not_import_the_web_framework():
+    import ast
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+
+    for name in ("registrations", "events", "topics"):
+        tree = ast.parse(Path(ROOT / "portal" / "services" / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not imported & {"flask", "werkzeug", "wtforms", "flask_login"}, name
