@@ -16,6 +16,7 @@ from datetime import timedelta
 from peewee import fn
 
 from portal.mail import outbox as mail
+from portal.services import topics
 from portal.services.errors import NotFound, Refused
 from portal.services.schedule import local, long_date
 from portal.store.db import db, for_update, write_lock
@@ -91,7 +92,9 @@ def participants(event):
 def ics_attachment(settings, event, now):
     """The event's .ics, same UID as the feeds and current SEQUENCE."""
     # portal.feeds builds the calendar; imported here so that importing the
-    # services never pulls its web part in.
+    # services never pulls its web part in. When feeds.py becomes Flask-free
+    # (branch 'schedule'), this is the one call to adapt: event_ics(event,
+    # publisher built from settings, now).
     from portal.feeds import event_ics
 
     return {
@@ -284,8 +287,6 @@ def send_reminders(settings, now):
 def record_attendance(settings, event_id, present_ids, now):
     """Who came, among the confirmed registrations; once a meeting has taken
     place, recording who came also marks its topic as held."""
-    from portal.services import topics  # topics knows its own lifecycle
-
     with write_lock():
         event = locked_event(event_id)
         present = set(present_ids)
