@@ -26,7 +26,7 @@ from markupsafe import Markup
 from mkdocs.structure.files import File, InclusionLevel
 from peewee import JOIN, fn, prefetch
 
-from portal.services import schedule
+from portal.services import registrations, schedule
 
 from portal import urls
 from portal.store.db import bind, db, utcnow
@@ -43,7 +43,6 @@ from portal.store.models import (
     PartnerTheme,
     Permanence,
     Place,
-    Registration,
     Sector,
     Theme,
     Topic,
@@ -139,12 +138,7 @@ class SiteData:
         for event in self.events:
             event.topic = topics.get(event.topic_id)
         self.topics = [topic for topic in topics.values() if topic.status in ("accepted", "held")]
-        self.seats_taken = dict(
-            Registration.select(Registration.event, fn.SUM(Registration.seats))
-            .where(Registration.status == "confirmed")
-            .group_by(Registration.event)
-            .tuples()
-        )
+        self.seats_taken = registrations.confirmed_seats_by_event()
         self.participants = defaultdict(list)
         offers = defaultdict(list)
         for offer in JobOffer.select().order_by(JobOffer.title):
@@ -188,9 +182,7 @@ class SiteData:
         }
 
     def seats_left(self, event):
-        if event.capacity is None:
-            return None
-        return max(event.capacity - self.seats_taken.get(event.id, 0), 0)
+        return registrations.seats_left(event, taken=self.seats_taken.get(event.id, 0))
 
     # -- the pages --
 
@@ -418,12 +410,8 @@ class PageHelpers:
         return f"Il reste {left} place{'s' if left > 1 else ''} sur {event.capacity}."
 
     def registration_open(self, event):
-        if event.status != "scheduled" or event.ends_at < self.data.now:
-            return False
-        if event.registration_opens_at is None and event.registration_closes_at is None:
-            return False  # no registration for this event: just come
-        opens, closes = event.registration_opens_at, event.registration_closes_at
-        return (opens is None or opens <= self.data.now) and (closes is None or self.data.now <= closes)
+        # The registration page's own rule (an event without dates: just come).
+        return registrations.closed_reason(event, self.data.now) is None
 
     def globals(self, current_path):
         return {

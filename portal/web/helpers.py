@@ -6,7 +6,7 @@ import io
 from datetime import date
 from functools import wraps
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, make_response, request
 from flask_login import current_user, login_required
 from playhouse.flask_utils import get_object_or_404  # noqa: F401  (re-exported for the views)
 from werkzeug.routing import IntegerConverter
@@ -35,6 +35,28 @@ def roles_required(*roles):
 
 staff_required = roles_required(*STAFF_ROLES)
 partner_required = roles_required("partner")
+
+
+def with_headers(**headers):
+    """A decorator adding these headers to the view's answer (whatever its status)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            response = make_response(view(*args, **kwargs))
+            for name, value in headers.items():
+                response.headers[name.replace("_", "-")] = value
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+# A page showing a person's data: no browser or proxy keeps a copy.
+no_store = with_headers(Cache_Control="no-store")
+# A page reached through a token in its address: the token never leaves in a Referer.
+no_referrer = with_headers(Referrer_Policy="no-referrer")
 
 
 def csv_response(filename, header, rows):
