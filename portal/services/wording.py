@@ -12,6 +12,7 @@ The catalogs are .po files read at runtime (no compiled .mo, no build step).
 
 import functools
 import gettext
+import re
 from io import BytesIO
 from pathlib import Path
 
@@ -100,10 +101,18 @@ def hours(opens_at, closes_at, lang):
     return format_interval(opens_at, closes_at, "Hm", locale=locale(lang))
 
 
+TIME_RANGE = re.compile(r"\d+(?: h(?: \d\d)?|:\d\d)[\s\u2009]*–[\s\u2009]*\d+(?: h(?: \d\d)?|:\d\d)")
+
+
 def unbreakable(text):
-    """No line break inside a time range: no-break spaces, and word joiners
-    around the dash ('14 h–' alone at the end of a poster line reads badly)."""
-    return text.replace(" ", "\u00a0").replace("\u2009", "\u202f").replace("–", "\u2060–\u2060")
+    """No line break inside the time ranges of a text: no-break spaces, and
+    word joiners around the dash ('14 h–' alone at the end of a poster line
+    reads badly)."""
+
+    def glue(match):
+        return match.group(0).replace(" ", "\u00a0").replace("\u2009", "\u202f").replace("–", "\u2060–\u2060")
+
+    return TIME_RANGE.sub(glue, text)
 
 
 def long_date(day, lang):
