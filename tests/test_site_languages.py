@@ -215,12 +215,21 @@ def page(site_dir, path):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The demo, a closure typed by a mediator and a partner's attack, in fr, en, ar and tr."""
-    from tests.conftest import make_app
+def site(tmp_path_factory, request):
+    """The demo, a closure typed by a mediator and a partner's attack, in fr, en,
+    ar and tr, built from the engine of the run (RELAIS_TEST_DATABASE)."""
+    from tests.conftest import TEST_DATABASE, make_app
 
     workdir = tmp_path_factory.mktemp("site")
-    app = make_app(f"sqlite:///{workdir / 'relais.db'}", SITE_LANGUAGES="fr,en,ar,tr")
+    url = f"sqlite:///{workdir / 'relais.db'}"
+    if TEST_DATABASE == "postgres":
+        from portal.store.db import make_database
+
+        url = request.getfixturevalue("postgres_server")
+        database = make_database(url)
+        database.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        database.close()
+    app = make_app(url, SITE_LANGUAGES="fr,en,ar,tr")
     with app.app_context():
         load_demo()
         sector = Sector.get(Sector.slug == "ozanam-et-albignac")
