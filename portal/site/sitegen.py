@@ -27,6 +27,7 @@ from mkdocs.structure.files import File, InclusionLevel
 from peewee import JOIN, fn, prefetch
 
 from portal.services import registrations, schedule
+from portal.site import languages
 
 from portal import urls
 from portal.store.db import bind, db, utcnow
@@ -56,6 +57,7 @@ TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
 )
 TEMPLATES.filters["capitalize_first"] = lambda text: text[:1].upper() + text[1:]
+languages.install(TEMPLATES)  # gettext: tenant pages are also built in other languages
 
 
 # -- MkDocs events ------------------------------------------------------------
@@ -68,7 +70,7 @@ def on_config(config):
         from portal import default_database_url
 
         bind(os.environ.get("PORTAL_DATABASE_URL") or default_database_url())
-    return config
+    return languages.on_config(config)
 
 
 def on_files(files, config):
@@ -79,12 +81,14 @@ def on_files(files, config):
         base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     for page in site.pages(base_url):
         files.append(page.to_file(config))
+    for page in languages.pages(site, PageHelpers(site, base_url)):
+        files.append(page.to_file(config))
     return files
 
 
 def on_page_content(html_content, page, config, files):
     generated = getattr(page.file, "relais_page", None)
-    return generated.body() if generated else html_content
+    return languages.page_content(generated.body() if generated else html_content, page)
 
 
 # -- what the pages show ------------------------------------------------------
@@ -479,7 +483,7 @@ def safe_website(url):
 
 def qr_svg(url):
     """An inline SVG QR code (no image file, no external service)."""
-    svg = segno.make(url, error="m").svg_inline(scale=5, title=f"Code QR vers {url}")
+    svg = segno.make(url, error="m").svg_inline(scale=5, omitsize=True, title=f"Code QR vers {url}")
     return Markup(svg)
 
 
