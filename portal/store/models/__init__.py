@@ -9,11 +9,21 @@ from portal.store.models.accounts import User
 from portal.store.models.base import BaseModel, Sequenced, TimestampedModel, normalise_name, one_of, slugify
 from portal.store.models.events import Event, EventPartner, JobOffer, Registration, Topic
 from portal.store.models.outbox import Outbox
-from portal.store.models.partners import SHARE_LEVELS, SHAREABLE_FIELDS, Partner, PartnerSector, PartnerTheme
+from portal.store.models.partners import (
+    SHARE_LEVELS,
+    SHAREABLE_FIELDS,
+    Partner,
+    PartnerSector,
+    PartnerTheme,
+    PartnerTransition,
+)
 from portal.store.models.places import Place, Sector, Theme
 from portal.store.models.referrals import Referral, ReferralAccess, ReferralTransition
 from portal.store.models.schedule import Closure, OccurrenceChange, Permanence
 from portal.store.models.vocab import *
+
+# User exists now: PartnerTransition.actor is a real foreign key (with its constraint).
+PartnerTransition.actor.deferred = False
 
 MODELS = [
     Sector,
@@ -34,5 +44,6 @@ MODELS = [
     Referral,
     ReferralTransition,
     ReferralAccess,
+    PartnerTransition,
     Outbox,
 ]
