@@ -11,6 +11,7 @@ from urllib.parse import quote
 PORTAL_PATHS = {
     "partners.confirm": "/portail/partenaires/confirmer/{token}",
     "partners.open_space": "/portail/partenaires/espace/{token}",
+    "partners.confirm_contact_email": "/portail/partenaires/adresse/{token}",
     "moderation.queue": "/portail/moderation/",
     "topics.index": "/portail/themes/",
     "meetings.cancel": "/portail/rencontres/annulation/{token}",
