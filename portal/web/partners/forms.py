@@ -9,7 +9,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.services.datainclusion import clean_email, clean_phone, clean_postcode, clean_siret, clean_website
 from portal.store.models import (
@@ -146,9 +146,12 @@ class MoveForm(FlaskForm):
         validators=[Optional(), Length(max=2000, message="2 000 caractères au maximum.")],
     )
 
-    def validate_reason(self, field):
-        if self.target.data == "rejected" and not field.data:
-            raise ValidationError("Indiquez le motif du refus : la structure le recevra par e-mail.")
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if valid and self.target.data == "rejected" and not self.reason.data:
+            self.reason.errors.append("Indiquez le motif du refus : la structure le recevra par e-mail.")
+            return False
+        return valid
 
 
 class ModerationForm(FlaskForm):
