@@ -254,6 +254,7 @@ class SiteData:
                 partner.name,
                 "partner.html",
                 partner=partner,
+                shared=partner.shared_fields("public"),  # what the partner chose to publish
                 description=partner.summary,
                 website=safe_website(partner.website),
                 themes=sorted(self.themes_of[partner.id], key=lambda t: t.label),

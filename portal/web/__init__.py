@@ -11,6 +11,7 @@ from portal.web.events import meetings, topics
 from portal.web.events import views as event_views
 from portal.web.extensions import csrf, limiter, login_manager
 from portal.web.partners import moderation
+from portal.web.partners import staff as partner_staff  # noqa: F401  (its routes are on the admin blueprint)
 from portal.web.partners import views as partner_views
 from portal.web.referrals import views as referral_views
 

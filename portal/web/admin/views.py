@@ -1,5 +1,6 @@
-"""Staff pages: list, search and edit partners, permanences (and their
-closures), places and sectors, so the team never needs a shell for daily work.
+"""Staff pages: permanences (and their closures), places and sectors, so the
+team never needs a shell for daily work (partners: portal/web/partners/staff.py,
+on this blueprint).
 
 Staff are the moderators: what they save applies at once, and every change
 to published content asks for a rebuild of the public site.
@@ -13,32 +14,19 @@ from peewee import JOIN, fn
 
 from portal.services import schedule
 from portal.site.publish import request_rebuild
-from portal.store.db import for_update, utcnow, write_lock
+from portal.store.db import for_update, write_lock
 from portal.store.models import (
-    PARTNER_STATUSES,
     WEEKDAYS,
     Closure,
     OccurrenceChange,
     Partner,
-    PartnerSector,
     Permanence,
     Place,
     Sector,
     slugify,
 )
 from portal.web.admin.forms import ClosureForm, OccurrenceChangeForm, PermanenceForm, PlaceForm, SectorForm
-from portal.web.helpers import page_number, roles_required, settings
-from portal.web.partners.forms import StaffPartnerForm
-from portal.web.partners.views import (
-    CONTACT_FIELDS,
-    apply_public_values,
-    current_values,
-    fill_partner_fields,
-    new_nonce,
-    public_values,
-    theme_groups,
-    vocabularies,
-)
+from portal.web.helpers import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/portail/gestion")
 PER_PAGE = 30
@@ -68,116 +56,6 @@ def sectors():
 
 
 # -- partners -------------------------------------------------------------------
-
-
-def search_partners(words, status, sector):
-    query = Partner.select()
-    if words:
-        # contains() is a case-insensitive LIKE; the slug also finds "epicerie"
-        # for "Épicerie", since people often type without accents.
-        query = query.where(
-            Partner.name.contains(words) | Partner.slug.contains(slugify(words, max_length=100))
-        )
-    if status:
-        query = query.where(Partner.status == status)
-    if sector:
-        linked = PartnerSector.select(PartnerSector.partner).where(PartnerSector.sector == sector)
-        query = query.where(Partner.id.in_(linked))
-    return query.order_by(fn.LOWER(Partner.name), Partner.id)
-
-
-@bp.get("/partenaires")
-def partner_list():
-    words = request.args.get("q", "").strip()[:100]
-    status = request.args.get("statut", "") if request.args.get("statut") in PARTNER_STATUSES else ""
-    sector = Sector.get_or_none(Sector.slug == request.args.get("secteur", ""))
-    page = page_number()
-    query = search_partners(words, status, sector)
-    total = query.count()
-    filters = {"q": words, "statut": status, "secteur": sector.slug if sector else ""}
-    return render_template(
-        "admin/partners.html",
-        partners=list(query.paginate(page, PER_PAGE)),
-        total=total,
-        page=page,
-        pages=max(-(-total // PER_PAGE), 1),
-        filters=filters,
-        statuses=PARTNER_STATUSES,
-        sectors=sectors(),
-    )
-
-
-def partner_form(**kwargs):
-    return StaffPartnerForm(**kwargs).set_choices(*vocabularies())
-
-
-def fill_partner_form(form, partner):
-    # The online version, not what the partner proposed.
-    fill_partner_fields(form, partner, current_values(partner))
-    form.statut.data = partner.status
-
-
-def save_partner(partner, form):
-    """Applies at once; changes the partner proposed are superseded."""
-    for name, column in CONTACT_FIELDS.items():
-        setattr(partner, column, getattr(form, name).data or "")
-    partner.status, partner.pending_changes = form.statut.data, ""
-    if partner.status == "published" and partner.published_at is None:
-        partner.published_at = utcnow()
-    apply_public_values(partner, public_values(form))
-    return partner
-
-
-def render_partner(form, partner=None):
-    public_url = (
-        settings().public_url("partner", partner) if partner and partner.status == "published" else None
-    )
-    return render_template(
-        "admin/partner_form.html",
-        form=form,
-        partner=partner,
-        groups=theme_groups(form),
-        public_url=public_url,
-    ), status_of(form)
-
-
-@bp.route("/partenaires/nouveau", methods=["GET", "POST"])
-def partner_create():
-    form = partner_form(data={"statut": "published"})  # a partner the team knows: published at once
-    if not form.validate_on_submit():
-        return render_partner(form)
-    with write_lock():
-        partner = save_partner(Partner(slug="", token_nonce=new_nonce()), form)
-    request_rebuild()
-    flash(f"« {partner.name} » est enregistré.", "success")
-    warn_duplicates(partner)
-    return redirect(url_for("admin.partner_edit", partner_id=partner.id))
-
-
-def warn_duplicates(partner):
-    for other in partner.duplicates():
-        flash(
-            f"Doublon possible : « {other.name} » ({other.commune}) existe déjà avec le même nom ou le même SIRET.",
-            "error",
-        )
-
-
-@bp.route("/partenaires/<int:partner_id>", methods=["GET", "POST"])
-def partner_edit(partner_id):
-    partner = get_or_404(Partner, partner_id)
-    form = partner_form()
-    if request.method == "GET":
-        fill_partner_form(form, partner)
-    if not form.validate_on_submit():
-        return render_partner(form, partner)
-    with write_lock():
-        partner = save_partner(locked(Partner, partner_id), form)
-    request_rebuild()
-    flash(f"Les modifications de « {partner.name} » sont enregistrées.", "success")
-    return redirect(url_for("admin.partner_edit", partner_id=partner.id))
-
-
-# -- permanences -------------------------------------------------------------------
 
 
 @bp.get("/permanences")
