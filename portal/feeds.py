@@ -467,7 +467,7 @@ def permanence_components(permanence, host, horizon):
     )
     vevent.add("dtstart", paris_at(first.date(), permanence.opens_at))
     vevent.add("dtend", paris_at(first.date(), permanence.closes_at))
-    vevent.add("rrule", recurrence(permanence))
+    vevent.add("rrule", schedule.ical_rrule(permanence))
     last = permanence.valid_to or horizon
     closed = [day for day, reason in schedule.occurrences(permanence, first.date(), last) if reason]
     if closed:
@@ -508,19 +508,6 @@ def changed_component(permanence, change, host, updated_at, summary):
 
 def paris_at(day, moment):
     return datetime.combine(day, moment, tzinfo=schedule.PARIS)
-
-
-def recurrence(permanence):
-    """The RRULE of a permanence, the same rule as schedule.rule()."""
-    days = permanence.weekday_codes
-    if permanence.recurrence == "monthly":
-        rule = {"freq": "MONTHLY", "byday": [f"{permanence.month_week}{day}" for day in days]}
-    else:
-        rule = {"freq": "WEEKLY", "interval": permanence.every_n_weeks, "byday": days, "wkst": "MO"}
-    if permanence.valid_to:
-        # With a TZID on DTSTART, UNTIL must be in UTC (RFC 5545, 3.3.10).
-        rule["until"] = paris_at(permanence.valid_to, permanence.opens_at).astimezone(UTC)
-    return rule
 
 
 def permanence_description(permanence):

@@ -1,17 +1,18 @@
 """When permanences happen: their dates, in words a tenant understands.
 
-One place for the recurrence rules, so that the public site, the poster and
-the iCalendar feeds always agree on the same dates.
+The recurrence of a permanence is written once, as RFC 5545 RRULE parts
+(``recurrence``): the feeds publish them as they are (``ical_rrule``) and
+dateutil reads the same text for the dates of the site, the poster and the
+staff pages (``rule``), so they cannot disagree.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
+from dateutil.rrule import rrulestr
 
 PARIS = ZoneInfo("Europe/Paris")
-RRULE_DAYS = {"MO": MO, "TU": TU, "WE": WE, "TH": TH, "FR": FR, "SA": SA, "SU": SU}
 DAY_NAMES = {
     "MO": "lundi",
     "TU": "mardi",
@@ -47,17 +48,44 @@ def public_holidays(start, end, postcode=""):
     return {day: name for day, name in sorted(calendar.items()) if start <= day <= end}
 
 
-def rule(permanence, until=None):
-    """The dateutil rrule of a permanence, from its first possible day."""
-    days = [RRULE_DAYS[code] for code in permanence.weekday_codes]
-    end = min(filter(None, [permanence.valid_to, until]), default=None)
-    common = {
-        "dtstart": datetime.combine(permanence.valid_from, time()),
-        "until": datetime.combine(end, time()) if end else None,
-    }
+def recurrence(permanence):
+    """The RRULE parts of a permanence, without UNTIL: the one copy of its rule.
+
+    Key order and values are those the feeds have always published (byte-stable
+    feeds): no INTERVAL for a monthly rule.
+    """
+    days = permanence.weekday_codes
     if permanence.recurrence == "monthly":
-        return rrule(MONTHLY, byweekday=[day(permanence.month_week) for day in days], **common)
-    return rrule(WEEKLY, interval=permanence.every_n_weeks, byweekday=days, wkst=MO, **common)
+        return {"freq": "MONTHLY", "byday": [f"{permanence.month_week}{day}" for day in days]}
+    return {"freq": "WEEKLY", "interval": permanence.every_n_weeks, "byday": days, "wkst": "MO"}
+
+
+def rrule_text(parts):
+    """{'freq': 'WEEKLY', 'byday': ['MO', 'TH']} -> 'FREQ=WEEKLY;BYDAY=MO,TH' (RFC 5545)."""
+    values = (
+        ",".join(map(str, value)) if isinstance(value, list) else str(value) for value in parts.values()
+    )
+    return ";".join(f"{key.upper()}={value}" for key, value in zip(parts, values, strict=True))
+
+
+def rule(permanence, until=None):
+    """The dateutil rrule of a permanence, from its first possible day, read
+    from its RRULE text: the dates are the ones the feeds publish."""
+    end = min(filter(None, [permanence.valid_to, until]), default=None)
+    parsed = rrulestr(
+        rrule_text(recurrence(permanence)), dtstart=datetime.combine(permanence.valid_from, time())
+    )
+    return parsed.replace(until=datetime.combine(end, time()) if end else None)
+
+
+def ical_rrule(permanence):
+    """The RRULE of a permanence for a feed whose DTSTART has a TZID: UNTIL is
+    then the last occurrence's start in UTC (RFC 5545, 3.3.10)."""
+    parts = recurrence(permanence)
+    if permanence.valid_to:
+        last_start = datetime.combine(permanence.valid_to, permanence.opens_at, tzinfo=PARIS)
+        parts["until"] = last_start.astimezone(UTC)
+    return parts
 
 
 def closed_days(permanence, start, end):
