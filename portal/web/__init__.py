@@ -4,9 +4,8 @@ Views authorise, validate, call a service, flash and redirect; the rules
 they apply live in portal.services.
 """
 
-from portal import feeds
 from portal.services import datainclusion
-from portal.web import auth, directory, errors, health, security, site, stats
+from portal.web import auth, calendars, directory, errors, health, security, site, stats
 from portal.web.admin import views as admin_views
 from portal.web.events import meetings, topics
 from portal.web.events import views as event_views
@@ -21,7 +20,7 @@ BLUEPRINTS = (
     health,
     auth,
     datainclusion,
-    feeds,
+    calendars,
     partner_views,
     moderation,
     directory,

@@ -14,13 +14,13 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from portal import urls
-from portal.feeds import event_ics
 from portal.mail import outbox as mail
 from portal.services.datainclusion import spreadsheet_safe
 from portal.services.schedule import local, long_date, short_datetime
 from portal.site.publish import request_rebuild
 from portal.store.db import db, for_update, utcnow, write_lock
 from portal.store.models import REGISTRATION_STATUSES, Event, Registration
+from portal.web.calendars import event_ics
 from portal.web.events.forms import MeetingRegistrationForm
 from portal.web.extensions import limiter
 from portal.web.helpers import roles_required

@@ -1,0 +1,140 @@
+"""The iCalendar feeds over HTTP: one route per feed, conditional answers
+(ETag, Last-Modified, 304), cache headers, and the page that lists them.
+
+What a feed holds and its bytes are portal/feeds.py; this module only finds
+the feed's subject, asks for the current build and answers.
+"""
+
+import re
+from email.utils import parseaddr
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from portal import feeds, urls
+from portal.services import schedule
+from portal.store.db import utcnow
+from portal.store.models import EVENT_KINDS, Event, Partner, Sector
+
+# The endpoint names (feeds.all_events…) are those of the URL map in SECURITY.md.
+bp = Blueprint("feeds", __name__, url_prefix="/portail/calendrier")
+
+MAX_AGE = 15 * 60  # HTTP cache lifetime of an answer, in seconds
+STAMP_SECONDS = 2  # a checked stamp is trusted this long (config: FEEDS_STAMP_SECONDS)
+UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+@bp.get("/evenements.ics")
+def all_events():
+    return serve(feeds.events_scope())
+
+
+@bp.get("/type/<kind>.ics")
+def kind_events(kind):
+    if kind not in EVENT_KINDS:
+        abort(404)
+    return serve(feeds.kind_scope(kind))
+
+
+@bp.get("/secteur/<slug>.ics")
+def sector_feed(slug):
+    sector = Sector.get_or_none(Sector.slug == slug) or abort(404)
+    return serve(feeds.sector_scope(sector))
+
+
+@bp.get("/partenaire/<slug>.ics")
+def partner_feed(slug):
+    partner = Partner.published().where(Partner.slug == slug).get_or_none() or abort(404)
+    return serve(feeds.partner_scope(partner))
+
+
+@bp.get("/permanences.ics")
+def all_permanences():
+    return serve(feeds.permanences_scope())
+
+
+@bp.get("/evenement/<int:event_id>.ics")
+def one_event(event_id):
+    event = Event.get_or_none(Event.id == event_id) or abort(404)
+    return serve(feeds.single_event_scope(event))
+
+
+def publisher():
+    """The public address, and the ORGANIZER of single-event files:
+    PORTAL_ORGANIZER_EMAIL, or else the sender of the portal's emails."""
+    config = current_app.config
+    name, address = parseaddr(config.get("ORGANIZER_EMAIL") or config["MAIL_SENDER"])
+    return feeds.Publisher(urls.base_url(config), address, name)
+
+
+def event_ics(event):
+    """The one-event .ics of registration emails, for this app."""
+    return feeds.event_ics(event, publisher(), utcnow())
+
+
+def serve(scope):
+    """The feed's bytes, or 304 when the client's copy is current."""
+    built = feeds.current(feed_cache(), scope, utcnow(), publisher(), stamp_seconds())
+    return respond(built, scope.filename)
+
+
+def feed_cache():
+    # One cache per app: two apps (tests, two databases) never share bytes.
+    return current_app.extensions.setdefault("relais_feeds", feeds.FeedCache())
+
+
+def stamp_seconds():
+    """How long a checked stamp is trusted. Answers say max-age=900 anyway,
+    so a few seconds more changes nothing for subscribers; tests see every edit."""
+    default = 0 if current_app.testing else STAMP_SECONDS
+    return current_app.config.get("FEEDS_STAMP_SECONDS", default)
+
+
+def respond(built, filename):
+    response = current_app.response_class(built.body, mimetype="text/calendar")
+    response.set_etag(built.etag)  # strong: same bytes, same tag
+    if built.last_modified:
+        response.last_modified = built.last_modified
+    response.cache_control.public = True
+    response.cache_control.max_age = MAX_AGE
+    # inline: a browser hands the file to the calendar app instead of saving it.
+    response.headers["Content-Disposition"] = f'inline; filename="{UNSAFE_IN_FILENAME.sub("-", filename)}"'
+    # If-None-Match wins over If-Modified-Since (RFC 9110), as Werkzeug does.
+    return response.make_conditional(request)
+
+
+# -- the page that lists the feeds --------------------------------------------
+
+
+def feed(title, scope, item=None):
+    https, webcal = urls.feed_urls(scope, item)
+    return {"title": title, "https": https, "webcal": webcal}
+
+
+@bp.get("/")
+def index():
+    groups = [
+        (
+            "Tout l'agenda",
+            [feed("Tous les événements", "all"), feed("Toutes les permanences", "permanences")],
+        ),
+        (
+            "Par quartier : événements et permanences",
+            [feed(sector.name, "sector", sector) for sector in Sector.ordered()],
+        ),
+        ("Par type d'événement", [feed(label, "kind", kind) for kind, label in EVENT_KINDS.items()]),
+    ]
+    partner_feeds = [
+        feed(partner.name, "partner", partner) for partner in Partner.published().order_by(Partner.name)
+    ]
+    upcoming = [
+        {"event": event, "when": when(event), "ics": urls.feed_urls("event", event)[0]}
+        for event in Event.upcoming().limit(12)
+    ]
+    return render_template("feeds.html", groups=groups, partner_feeds=partner_feeds, upcoming=upcoming)
+
+
+def when(event):
+    """'mardi 1er décembre 2026, 14 h', in Paris time."""
+    start = schedule.local(event.starts_at)
+    day = schedule.long_date(start.date())
+    return day if event.all_day else f"{day}, {schedule.hour(start.time())}"
