@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vDuration, vText
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 from peewee import JOIN, Case, fn, prefetch
 
@@ -39,12 +39,12 @@ from portal.store.models import (
 
 PRODID = "-//Relais//Agenda du reseau des partenaires//FR"
 PAST = timedelta(days=183)  # events of the past six months stay in the feeds
+EXDATE_YEARS = 12  # years before the EXDATE horizon that still get EXDATEs
 REFRESH = timedelta(hours=12)  # how often we ask calendar apps to poll
 # A built feed is rebuilt at least this often even when its stamp is unchanged:
 # places and closures have no timestamp, so their edits are not in the stamp.
 CACHE_TTL = 15 * 60
 CACHE_SCOPES = 256
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -126,7 +126,7 @@ class Publisher:
 def event_ics(event, publisher, now):
     """The one-event .ics (METHOD:PUBLISH) attached to registration emails:
     same UID and SEQUENCE as in the feeds, so calendar apps update it."""
-    return build(single_event_scope(event), EPOCH, exdate_horizon(now), publisher)
+    return build(single_event_scope(event), None, exdate_horizon(now), publisher)
 
 
 # -- stamp and cache: what makes a conditional answer cheap ---------------------
@@ -143,7 +143,7 @@ def current(cache, scope, now, publisher, stamp_seconds):
     """
     built = cache.recent(scope.key, stamp_seconds)
     if built is None:
-        cutoff = now - PAST if scope.window else EPOCH
+        cutoff = now - PAST if scope.window else None  # None: whenever it was
         horizon = exdate_horizon(now)
         stamp = (horizon, *events_stamp(scope, cutoff), *permanences_stamp(scope))
         built = cache.get(scope.key, stamp)
@@ -162,8 +162,8 @@ def events_stamp(scope, cutoff):
     """
     if scope.events is None:
         return ()
-    in_window = Case(None, [(Event.ends_at >= cutoff, 1)], 0)
-    query = Event.select(fn.MAX(Event.updated_at), fn.SUM(in_window))
+    in_window = fn.SUM(Case(None, [(Event.ends_at >= cutoff, 1)], 0)) if cutoff else fn.COUNT(Event.id)
+    query = Event.select(fn.MAX(Event.updated_at), in_window)
     return narrowed(query, scope.events).tuples().get()
 
 
@@ -189,9 +189,17 @@ def permanences_stamp(scope):
 
 
 def last_modified(stamp):
-    """The latest update time in the stamp, to the second (HTTP's precision)."""
+    """The latest update time in the stamp, to the second (HTTP's precision).
+
+    A feed with nothing in it has no update time: it says the first day of
+    its EXDATE horizon's year instead, the last time its bytes could change
+    by themselves, so that clients can still revalidate it by date.
+    """
     moments = [value for value in stamp if isinstance(value, datetime)]
-    return max(moments).replace(microsecond=0) if moments else None
+    if moments:
+        return max(moments).replace(microsecond=0)
+    horizon = stamp[0]
+    return datetime(horizon.year - 2, 1, 1, tzinfo=UTC)
 
 
 class FeedCache:
@@ -248,12 +256,9 @@ def visible_permanence():
 
 
 def scope_events(scope, cutoff):
-    query = (
-        Event.select(Event, Place)
-        .join(Place, JOIN.LEFT_OUTER)
-        .where(Event.ends_at >= cutoff)
-        .order_by(Event.starts_at, Event.id)
-    )
+    query = Event.select(Event, Place).join(Place, JOIN.LEFT_OUTER).order_by(Event.starts_at, Event.id)
+    if cutoff:
+        query = query.where(Event.ends_at >= cutoff)
     return narrowed(query, scope.events)
 
 
@@ -293,7 +298,9 @@ def exdate_horizon(now):
 def build(scope, cutoff, horizon, publisher):
     components = []
     if scope.events is not None:
-        components += [event_component(event, publisher) for event in scope_events(scope, cutoff)]
+        components += [
+            event_component(event, publisher, scope.single) for event in scope_events(scope, cutoff)
+        ]
     if scope.permanences is not None:
         for permanence in scope_permanences(scope):
             components += permanence_components(permanence, publisher, horizon)
@@ -370,7 +377,7 @@ def paragraphs(*parts):
     return "\n\n".join(clean(part) for part in parts if part and clean(part))
 
 
-def event_component(event, publisher):
+def event_component(event, publisher, single=False):
     vevent = VEvent()
     cancelled = event.status == "cancelled"
     common(
@@ -392,13 +399,25 @@ def event_component(event, publisher):
         EVENT_KINDS[event.kind],
     )
     if event.all_day:  # VALUE=DATE, and DTEND is the day after the last one
-        vevent.add("dtstart", schedule.local(event.starts_at).date())
-        vevent.add("dtend", schedule.local(event.ends_at).date() + timedelta(days=1))
+        first, last = schedule.local(event.starts_at).date(), schedule.local(event.ends_at).date()
+        vevent.add("dtstart", first)
+        if last < date.max:  # else no day after: without DTEND it lasts one day (RFC 5545, 3.6.1)
+            vevent.add("dtend", last + timedelta(days=1))
     else:
         vevent.add("dtstart", schedule.local(event.starts_at))
         vevent.add("dtend", schedule.local(event.ends_at))
     vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if single and publisher.organizer_email:
+        vevent.add("organizer", organizer(publisher))
     return vevent
+
+
+def organizer(publisher):
+    """METHOD:PUBLISH needs an ORGANIZER (RFC 5546, 3.2.1): the team's address."""
+    address = vCalAddress(f"mailto:{publisher.organizer_email}")
+    if publisher.organizer_name:
+        address.params["CN"] = vText(clean(publisher.organizer_name))
+    return address
 
 
 def permanence_components(permanence, publisher, horizon):
@@ -428,11 +447,14 @@ def permanence_components(permanence, publisher, horizon):
     vevent.add("dtstart", paris_at(first.date(), permanence.opens_at))
     vevent.add("dtend", paris_at(first.date(), permanence.closes_at))
     vevent.add("rrule", schedule.ical_rrule(permanence))
-    last = permanence.valid_to or horizon
-    closed = [day for day, reason in schedule.occurrences(permanence, first.date(), last) if reason]
+    # EXDATEs and overrides within about ten years before the horizon and not
+    # after it: a mistyped year (1, 9999) must not list millennia of holidays.
+    since = max(first.date(), date(horizon.year - EXDATE_YEARS, 1, 1))
+    last = min(permanence.valid_to or horizon, horizon)
+    closed = [day for day, reason in schedule.occurrences(permanence, since, last) if reason]
     if closed:
         vevent.add("exdate", [paris_at(day, permanence.opens_at) for day in closed])
-    changed = schedule.changed_days(permanence, first.date(), last)  # a closed day stays closed
+    changed = schedule.changed_days(permanence, since, last)  # a closed day stays closed
     return [vevent] + [
         changed_component(permanence, change, publisher, updated_at, summary) for change in changed.values()
     ]

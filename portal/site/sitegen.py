@@ -172,19 +172,12 @@ class SiteData:
         return grouped
 
     def permanence_view(self, permanence):
-        horizon = self.today + timedelta(days=60)
-        closed = [
-            (day, reason) for day, reason in schedule.occurrences(permanence, self.today, horizon) if reason
-        ]
-        changed = [
-            (schedule.change_when(change, permanence), change.note)
-            for change in schedule.changed_days(permanence, self.today, horizon).values()
-        ]
+        coming = schedule.upcoming(permanence, self.today)
         return {
             "permanence": permanence,
-            "next_dates": schedule.next_dates(permanence, self.today),
-            "closed": closed,
-            "changed": changed,
+            "next_dates": coming.next,
+            "closed": coming.closed,
+            "changed": [(schedule.change_when(change, permanence), change.note) for change in coming.changed],
         }
 
     def seats_left(self, event):
