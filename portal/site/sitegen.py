@@ -99,7 +99,7 @@ class SiteData:
         data = cls()
         data.today = today
         data.now = utcnow()
-        data.sectors = list(Sector.select().order_by(Sector.position, Sector.name))
+        data.sectors = list(Sector.ordered())
         data.partners = list(Partner.published().order_by(fn.LOWER(Partner.name)))
         data.partner_by_id = {partner.id: partner for partner in data.partners}
         data._load_links()

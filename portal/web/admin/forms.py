@@ -92,8 +92,7 @@ class PermanenceForm(PlaceFields, FlaskForm):
             SelectChoice(str(sector.id), sector.name) for sector in sectors
         ]
         self.lieu.choices = [SelectChoice("", "Un nouveau lieu, décrit plus bas")] + [
-            SelectChoice(str(place.id), ", ".join(filter(None, [place.name, place.address, place.commune])))
-            for place in places
+            SelectChoice(str(place.id), place.one_line) for place in places
         ]
         return self
 
@@ -148,8 +147,7 @@ class OccurrenceChangeForm(FlaskForm):
     def set_choices(self, places, permanence):
         self.permanence = permanence
         self.exception_lieu.choices = [SelectChoice("", "Le lieu habituel")] + [
-            SelectChoice(str(place.id), ", ".join(filter(None, [place.name, place.address, place.commune])))
-            for place in places
+            SelectChoice(str(place.id), place.one_line) for place in places
         ]
         return self
 

@@ -65,7 +65,7 @@ def status_of(form):
 
 
 def sectors():
-    return Sector.select().order_by(Sector.position, Sector.name)
+    return Sector.ordered()
 
 
 # -- partners -------------------------------------------------------------------
