@@ -12,9 +12,7 @@ HTTP side (routes, 304, cache headers) is portal/web/calendars.py.
 
 import hashlib
 import re
-import threading
-import time as monotonic_clock
-from collections import OrderedDict, namedtuple
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -41,10 +39,6 @@ PRODID = "-//Relais//Agenda du reseau des partenaires//FR"
 PAST = timedelta(days=183)  # events of the past six months stay in the feeds
 EXDATE_YEARS = 12  # years before the EXDATE horizon that still get EXDATEs
 REFRESH = timedelta(hours=12)  # how often we ask calendar apps to poll
-# A built feed is rebuilt at least this often even when its stamp is unchanged:
-# places and closures have no timestamp, so their edits are not in the stamp.
-CACHE_TTL = 15 * 60
-CACHE_SCOPES = 256
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -136,6 +130,7 @@ Built = namedtuple("Built", "etag last_modified body")
 
 def current(cache, scope, now, publisher, stamp_seconds):
     """The feed as built for the current data: (ETag, Last-Modified, bytes).
+    ``cache`` keeps built feeds (recent(), get(), put(): web/calendars.FeedCache).
 
     The stamp is one or two aggregate queries, reused for ``stamp_seconds``
     so that a burst of polls costs no query at all; the body is built only
@@ -200,47 +195,6 @@ def last_modified(stamp):
         return max(moments).replace(microsecond=0)
     horizon = stamp[0]
     return datetime(horizon.year - 2, 1, 1, tzinfo=UTC)
-
-
-class FeedCache:
-    """Built feeds of this process: {scope key: [stamp, built at, checked at, Built]}.
-
-    Only an optimisation: every worker builds the same bytes from the same
-    data, so nothing here must be shared between processes.
-    """
-
-    def __init__(self, size=CACHE_SCOPES, ttl=CACHE_TTL):
-        self.size, self.ttl = size, ttl
-        self.entries = OrderedDict()
-        self.lock = threading.Lock()
-
-    def recent(self, key, seconds):
-        """The built feed, if its stamp was checked less than ``seconds`` ago."""
-        now = monotonic_clock.monotonic()
-        with self.lock:
-            found = self.entries.get(key)
-            if found is None or now - found[2] >= seconds or now - found[1] > self.ttl:
-                return None
-            return found[3]
-
-    def get(self, key, stamp):
-        """The built feed for ``stamp``, now known to be current."""
-        now = monotonic_clock.monotonic()
-        with self.lock:
-            found = self.entries.get(key)
-            if found is None or found[0] != stamp or now - found[1] > self.ttl:
-                return None
-            found[2] = now
-            self.entries.move_to_end(key)
-            return found[3]
-
-    def put(self, key, stamp, built):
-        now = monotonic_clock.monotonic()
-        with self.lock:
-            self.entries[key] = [stamp, now, now, built]
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
 
 
 # -- queries ----------------------------------------------------------------

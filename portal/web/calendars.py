@@ -6,6 +6,9 @@ the feed's subject, asks for the current build and answers.
 """
 
 import re
+import threading
+import time as monotonic_clock
+from collections import OrderedDict
 from email.utils import parseaddr
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -21,6 +24,10 @@ bp = Blueprint("feeds", __name__, url_prefix="/portail/calendrier")
 MAX_AGE = 15 * 60  # HTTP cache lifetime of an answer, in seconds
 STAMP_SECONDS = 2  # a checked stamp is trusted this long (config: FEEDS_STAMP_SECONDS)
 UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
+# A built feed is rebuilt at least this often even when its stamp is unchanged:
+# places and closures have no timestamp, so their edits are not in the stamp.
+CACHE_TTL = 15 * 60
+CACHE_SCOPES = 256
 
 
 @bp.get("/evenements.ics")
@@ -79,7 +86,7 @@ def serve(scope):
 
 def feed_cache():
     # One cache per app: two apps (tests, two databases) never share bytes.
-    return current_app.extensions.setdefault("relais_feeds", feeds.FeedCache())
+    return current_app.extensions.setdefault("relais_feeds", FeedCache())
 
 
 def stamp_seconds():
@@ -104,6 +111,47 @@ def respond(built, filename):
     # gunicorn) sends its own: the answer had two. The server's is enough.
     del response.headers["Date"]
     return response
+
+
+class FeedCache:
+    """Built feeds of this process: {scope key: [stamp, built at, checked at, Built]}.
+
+    Only an optimisation: every worker builds the same bytes from the same
+    data, so nothing here must be shared between processes.
+    """
+
+    def __init__(self, size=CACHE_SCOPES, ttl=CACHE_TTL):
+        self.size, self.ttl = size, ttl
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def recent(self, key, seconds):
+        """The built feed, if its stamp was checked less than ``seconds`` ago."""
+        now = monotonic_clock.monotonic()
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None or now - found[2] >= seconds or now - found[1] > self.ttl:
+                return None
+            return found[3]
+
+    def get(self, key, stamp):
+        """The built feed for ``stamp``, now known to be current."""
+        now = monotonic_clock.monotonic()
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None or found[0] != stamp or now - found[1] > self.ttl:
+                return None
+            found[2] = now
+            self.entries.move_to_end(key)
+            return found[3]
+
+    def put(self, key, stamp, built):
+        now = monotonic_clock.monotonic()
+        with self.lock:
+            self.entries[key] = [stamp, now, now, built]
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
 # -- the page that lists the feeds --------------------------------------------
