@@ -86,7 +86,7 @@ def create_app(test_config=None):
 
     web.register(app)
 
-    from portal.mail.outbox import init_app as init_mail
+    from portal.mail.sender import init_app as init_mail
 
     init_mail(app)
 

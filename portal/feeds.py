@@ -24,6 +24,7 @@ from peewee import JOIN, Case, fn, prefetch
 from portal import urls
 from portal.services import schedule
 from portal.store.models import (
+    EVENT_KIND_SLUGS,
     EVENT_KINDS,
     Closure,
     Event,
@@ -63,8 +64,9 @@ def events_scope():
 
 
 def kind_scope(kind):
-    label = EVENT_KINDS[kind]
-    return Scope(("kind", kind), f"Relais — {label}", f"evenements-{kind}.ics", events=(Event.kind == kind,))
+    """``kind`` is a stored code; the file is named after its French slug, as its address."""
+    label, slug = EVENT_KINDS[kind], EVENT_KIND_SLUGS[kind]
+    return Scope(("kind", kind), f"Relais — {label}", f"evenements-{slug}.ics", events=(Event.kind == kind,))
 
 
 def sector_scope(sector):
@@ -205,8 +207,8 @@ def narrowed(query, conditions):
 
 
 def visible_permanence():
-    """The team's own permanences and those of published partners."""
-    return Permanence.partner.is_null() | (Partner.status == "published")
+    """The team's own permanences and those of published partners (drafts of an import aside)."""
+    return ~Permanence.draft & (Permanence.partner.is_null() | (Partner.status == "published"))
 
 
 def scope_events(scope, cutoff):
@@ -324,7 +326,7 @@ def common(component, uid, updated_at, sequence, summary, description, place, ur
 
 
 def link(kind, item, publisher):
-    return urls.public_url(kind, item, {"BASE_URL": publisher.base_url})
+    return urls.public_url(publisher.base_url, kind, item)
 
 
 def paragraphs(*parts):
@@ -343,7 +345,7 @@ def event_component(event, publisher, single=False):
         paragraphs(
             "Cet événement est annulé." if cancelled else "",
             event.description,
-            "Réservé aux partenaires du réseau." if event.audience == "partenaires" else "",
+            "Réservé aux partenaires du réseau." if event.audience == "partners" else "",
             f"Accessibilité : {event.place.accessibility}"
             if event.place and event.place.accessibility
             else "",

@@ -4,7 +4,21 @@ The site generator writes pages at these paths and the feeds, emails and
 portal pages link to them, so they are defined once, here.
 """
 
-from flask import current_app
+from urllib.parse import quote
+
+from portal.store.models.vocab import EVENT_KIND_SLUGS
+
+# Portal pages that emails link to, for code that runs without a request (the
+# services, cron). tests/test_urls.py checks each against Flask's URL map.
+PORTAL_PATHS = {
+    "partners.confirm": "/portail/partenaires/confirmer/{token}",
+    "partners.open_space": "/portail/partenaires/espace/{token}",
+    "moderation.queue": "/portail/moderation/",
+    "topics.index": "/portail/themes/",
+    "meetings.cancel": "/portail/rencontres/annulation/{token}",
+    "referrals.answer": "/portail/orientations/reponse/{token}",
+    "referrals.show": "/portail/orientations/{referral_id}",
+}
 
 
 def site_path(kind, item=None):
@@ -18,24 +32,21 @@ def site_path(kind, item=None):
         "event": lambda event: f"agenda/{event.id}/",
         "meetings": lambda _: "rencontres/",
         "agenda": lambda _: "agenda/",
+        "agenda_kind": lambda kind: f"agenda/type/{EVENT_KIND_SLUGS[kind]}/",
     }
     return paths[kind](item)
 
 
-def base_url(config=None):
-    return (config or current_app.config)["BASE_URL"].rstrip("/")
-
-
-def public_url(kind, item=None, config=None):
+def public_url(base_url, kind, item=None):
     """Absolute address of a public page, for feeds and emails."""
-    return f"{base_url(config)}/{site_path(kind, item)}"
+    return f"{base_url.rstrip('/')}/{site_path(kind, item)}"
 
 
 def feed_path(scope, item=None):
     """Path of an iCalendar feed under the portal."""
     paths = {
         "all": lambda _: "calendrier/evenements.ics",
-        "kind": lambda kind: f"calendrier/type/{kind}.ics",
+        "kind": lambda kind: f"calendrier/type/{EVENT_KIND_SLUGS[kind]}.ics",
         "sector": lambda sector: f"calendrier/secteur/{sector.slug}.ics",
         "partner": lambda partner: f"calendrier/partenaire/{partner.slug}.ics",
         "permanences": lambda _: "calendrier/permanences.ics",
@@ -44,14 +55,12 @@ def feed_path(scope, item=None):
     return "/portail/" + paths[scope](item)
 
 
-def feed_urls(scope, item=None, config=None):
+def feed_urls(base_url, scope, item=None):
     """(https URL, webcal URL) of a feed: both are offered to subscribers."""
-    https = base_url(config) + feed_path(scope, item)
+    https = base_url.rstrip("/") + feed_path(scope, item)
     return https, "webcal://" + https.split("://", 1)[1]
 
 
-def portal_url(endpoint, **values):
-    """Absolute address of a portal page for an email, from a request or not
-    (the cron jobs that send reminders have no request to build URLs from)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return base_url() + path
+def portal_path(endpoint, **values):
+    """Path of a portal page listed in PORTAL_PATHS (values are URL-quoted)."""
+    return PORTAL_PATHS[endpoint].format(**{k: quote(str(v), safe="") for k, v in values.items()})

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from portal.mail import outbox as mail
+from portal.mail import sender as mail
 from portal.site import publish
 from portal.store.db import db, utcnow
 from portal.store.models import Outbox, Sector
@@ -26,7 +26,7 @@ def test_smtp_server_killed_mid_run_loses_and_duplicates_nothing(app, smtp_serve
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
     with app.app_context():
         for n in range(10):
-            mail.queue(f"personne{n}@relais.example", f"Message {n}", "test")
+            mail.queue(f"personne{n}@relais.example", f"Message {n}", "test", base_url="http://relais.test")
         original = smtp_server.handle_DATA
 
         async def dies_after_three(server, session, envelope):

@@ -11,7 +11,8 @@ import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
 from portal import create_app
-from portal.mail import outbox as mail
+from portal.mail import outbox
+from portal.mail import sender as mail
 from portal.store.db import db, utcnow
 from portal.store.models import Outbox, Sector
 
@@ -24,9 +25,9 @@ PAYLOADS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", 'Tom & 
 
 # A template with user-typed text, as later features will have.
 NOTE_TEMPLATES = {
-    "mail/note.txt": '{% extends "mail/base.txt" %}{% block content %}'
+    "note.txt": '{% extends "base.txt" %}{% block content %}'
     "Message de {{ author }} :\n{{ text }}{% endblock %}",
-    "mail/note.html": '{% extends "mail/base.html" %}{% block content %}<p>Message de {{ author }} :</p>'
+    "note.html": '{% extends "base.html" %}{% block content %}<p>Message de {{ author }} :</p>'
     '<p style="white-space: pre-line">{{ text }}</p>{% endblock %}',
 }
 
@@ -67,6 +68,7 @@ def test_queued_email_is_delivered_with_french_text_html_and_attachments(mailer,
             {"filename": "cafe.ics", "mimetype": "text/calendar; method=PUBLISH", "content": ICS},
             {"filename": "plan.pdf", "mimetype": "application/pdf", "content": b"%PDF-1.4\x00\xff\x10"},
         ],
+        base_url="http://relais.test",
     )
     assert mail.send_pending() == (1, 0)
 
@@ -94,10 +96,18 @@ def test_queued_email_is_delivered_with_french_text_html_and_attachments(mailer,
     assert row.sent_at is not None and row.attempts == 1 and row.last_error == ""
 
 
-def test_user_text_is_escaped_in_html_and_verbatim_in_text(mailer, smtp_server):
-    mailer.jinja_env.loader = ChoiceLoader([DictLoader(NOTE_TEMPLATES), mailer.jinja_env.loader])
+def test_user_text_is_escaped_in_html_and_verbatim_in_text(mailer, smtp_server, monkeypatch):
+    loader = ChoiceLoader([DictLoader(NOTE_TEMPLATES), outbox.templates.loader])
+    monkeypatch.setattr(outbox.templates, "loader", loader)
     typed = "\n".join(PAYLOADS)
-    mail.queue("mediation@relais.example", "Nouveau message <script>", "note", author=PAYLOADS[1], text=typed)
+    mail.queue(
+        "mediation@relais.example",
+        "Nouveau message <script>",
+        "note",
+        author=PAYLOADS[1],
+        text=typed,
+        base_url="http://relais.test",
+    )
     mail.send_pending()
 
     text, html = parts(smtp_server.messages[0])
@@ -110,7 +120,12 @@ def test_user_text_is_escaped_in_html_and_verbatim_in_text(mailer, smtp_server):
 
 
 def test_line_breaks_cannot_add_headers_or_recipients(mailer, smtp_server):
-    mail.queue("contact@asso.example", "Bonjour\r\nBcc: x@evil.example\nX-Injected: oui", "test")
+    mail.queue(
+        "contact@asso.example",
+        "Bonjour\r\nBcc: x@evil.example\nX-Injected: oui",
+        "test",
+        base_url="http://relais.test",
+    )
     for address in (
         "contact@asso.example\r\nBcc: x@evil.example",
         "a@asso.example, x@evil.example",
@@ -119,7 +134,7 @@ def test_line_breaks_cannot_add_headers_or_recipients(mailer, smtp_server):
         "pas une adresse",
     ):
         with pytest.raises(ValueError, match="Adresse e-mail invalide"):
-            mail.queue(address, "Bonjour", "test")
+            mail.queue(address, "Bonjour", "test", base_url="http://relais.test")
     assert Outbox.select().count() == 1
     mail.send_pending()
 
@@ -132,13 +147,13 @@ def test_line_breaks_cannot_add_headers_or_recipients(mailer, smtp_server):
 def test_email_is_queued_in_the_callers_transaction(any_app):
     with pytest.raises(RuntimeError), db.atomic():
         Sector.create(name="La Conte", slug="la-conte")
-        mail.queue("contact@asso.example", "Bonjour", "test")
+        mail.queue("contact@asso.example", "Bonjour", "test", base_url="http://relais.test")
         raise RuntimeError("the change fails")
     assert Outbox.select().count() == 0 and Sector.select().count() == 0
 
     with db.atomic():
         Sector.create(name="La Conte", slug="la-conte")
-        mail.queue("contact@asso.example", "Bonjour", "test")
+        mail.queue("contact@asso.example", "Bonjour", "test", base_url="http://relais.test")
         with pytest.raises(RuntimeError, match="inside a transaction"):
             mail.send_pending()  # a rollback would forget what was sent
     assert Outbox.select().count() == 1
@@ -149,8 +164,8 @@ def test_email_is_queued_in_the_callers_transaction(any_app):
 
 def test_nothing_is_lost_when_the_server_is_down_and_it_is_sent_once_later(mailer, smtp_server):
     use_smtp(mailer, free_port())  # nothing listens there
-    first = mail.queue("a@asso.example", "Premier", "test")
-    second = mail.queue("b@asso.example", "Second", "test")
+    first = mail.queue("a@asso.example", "Premier", "test", base_url="http://relais.test")
+    second = mail.queue("b@asso.example", "Second", "test", base_url="http://relais.test")
     before = utcnow()
 
     assert mail.send_pending() == (0, 1)  # stops at the first failure: no hammering
@@ -172,7 +187,7 @@ def test_nothing_is_lost_when_the_server_is_down_and_it_is_sent_once_later(maile
 
 def test_backoff_grows_then_gives_up(mailer, runner):
     use_smtp(mailer, free_port())
-    row = mail.queue("a@asso.example", "Bonjour", "test")
+    row = mail.queue("a@asso.example", "Bonjour", "test", base_url="http://relais.test")
     delays = []
     for _ in range(mail.MAX_ATTEMPTS):
         now = Outbox.get_by_id(row.id).next_attempt_at
@@ -216,7 +231,7 @@ def test_refused_login_is_recorded_in_words_an_admin_understands(mailer):
     try:
         use_smtp(mailer, controller.port)
         mailer.config.update(MAIL_USERNAME="relais", MAIL_PASSWORD="mauvais")
-        row = mail.queue("a@asso.example", "Bonjour", "test")
+        row = mail.queue("a@asso.example", "Bonjour", "test", base_url="http://relais.test")
         assert mail.send_pending() == (0, 1)
         assert "Identifiant ou mot de passe refusé" in Outbox.get_by_id(row.id).last_error
 
@@ -231,7 +246,7 @@ def test_refused_login_is_recorded_in_words_an_admin_understands(mailer):
 
 
 def test_a_row_is_claimed_by_one_sender_only(any_app):
-    row = mail.queue("a@asso.example", "Bonjour", "test")
+    row = mail.queue("a@asso.example", "Bonjour", "test", base_url="http://relais.test")
     now = utcnow()
     assert mail.claim(row.id, now).attempts == 1
     assert mail.claim(row.id, now) is None  # a second sender gets nothing
@@ -246,7 +261,9 @@ def test_two_concurrent_senders_send_each_email_once(any_app, smtp_server):
     use_smtp(any_app, smtp_server.port)
     with db.atomic():
         for number in range(20):
-            mail.queue(f"partenaire{number}@asso.example", f"Message {number}", "test")
+            mail.queue(
+                f"partenaire{number}@asso.example", f"Message {number}", "test", base_url="http://relais.test"
+            )
     db.close()
     start = threading.Barrier(2)
     results = []
@@ -277,13 +294,13 @@ def test_two_concurrent_senders_send_each_email_once(any_app, smtp_server):
 def test_send_mail_command(mailer, runner, smtp_server):
     assert runner.invoke(args=["send-mail"]).output == "Aucun e-mail à envoyer.\n"
     for number in range(3):
-        mail.queue(f"p{number}@asso.example", "Bonjour", "test")
+        mail.queue(f"p{number}@asso.example", "Bonjour", "test", base_url="http://relais.test")
     result = runner.invoke(args=["send-mail"])
     assert result.exit_code == 0 and result.output == "3 e-mail(s) envoyé(s).\n"
     assert len(smtp_server.messages) == 3
 
     use_smtp(mailer, free_port())
-    mail.queue("p@asso.example", "Bonjour", "test")
+    mail.queue("p@asso.example", "Bonjour", "test", base_url="http://relais.test")
     result = runner.invoke(args=["send-mail"])
     assert result.exit_code == 0  # a failure is retried later, not an error of the command
     assert result.output == "0 e-mail(s) envoyé(s), 1 en échec (nouvel essai plus tard).\n"
@@ -328,7 +345,7 @@ def test_send_mail_refuses_a_wrong_configuration(mailer, runner, setting, value,
 
 
 def test_send_mail_loop_stops_cleanly_on_sigterm(mailer, runner, smtp_server):
-    mail.queue("a@asso.example", "Bonjour", "test")
+    mail.queue("a@asso.example", "Bonjour", "test", base_url="http://relais.test")
     previous = signal.getsignal(signal.SIGTERM)
 
     def stop_when_delivered():
@@ -385,7 +402,7 @@ def test_development_server_sends_from_its_first_request(app, app_database_url, 
         }
     )
     with app.app_context():
-        mail.queue("a@asso.example", "Bonjour", "test")
+        mail.queue("a@asso.example", "Bonjour", "test", base_url="http://relais.test")
     db.close()
     assert mail._sender is None  # creating the app starts nothing (other commands, reloader)
 

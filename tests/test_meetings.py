@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 import pytest
 
-from portal.mail import outbox as mail
+from portal.mail import sender as mail
 from portal.store.db import db, utcnow
 from portal.store.models import Event, Place, Registration, Sector
 from portal.web.events.meetings import cancel_registration, notify_registrants, register, send_reminders
@@ -29,7 +29,7 @@ def make_event(capacity=10, **fields):
     )
     start = utcnow().replace(microsecond=0) + timedelta(days=10)
     defaults = dict(
-        kind="rencontre",
+        kind="partner_meeting",
         title="Rencontre addictions",
         capacity=capacity,
         place=place,

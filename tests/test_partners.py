@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.mail import outbox as mail
+from portal.mail import sender as mail
 from portal.site import publish
 from portal.store.db import utcnow
 from portal.store.models import Partner, Sector
@@ -217,7 +217,7 @@ def test_bad_links(app, client, setup):
     with app.app_context():
         from portal.services import tokens
 
-        confirm_token = tokens.make("confirm", partner.id, partner.token_nonce)
+        confirm_token = tokens.make(app.config["SECRET_KEY"], "confirm", partner.id, partner.token_nonce)
     # A confirmation token is no self-service link.
     response = client.get(f"/portail/partenaires/espace/{confirm_token}")
     assert response.status_code == 400 and "nouveau lien" in response.get_data(as_text=True)

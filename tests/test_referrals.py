@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.exceptions import Conflict
 
-from portal.mail import outbox as mail
+from portal.mail import sender as mail
 from portal.services import referrals as referral_flow
 from portal.services import tokens
 from portal.services.maintenance import run_maintenance
@@ -112,7 +112,7 @@ def form_data(client, **changes):
         "telephone": "06 39 98 12 34",
         "courriel": "",
         "besoin": "Dette de loyer de 3 mois, risque d'expulsion ; a besoin d'un dossier FSL.",
-        "urgence": "urgente",
+        "urgence": "urgent",
         "consentement": "y",
         "consentement_date": date.today().isoformat(),
         "consentement_mode": "oral_face",
@@ -172,7 +172,7 @@ def test_the_whole_loop_through_real_smtp(app, world):
     smtp = world["smtp"]
     samira = client_for(app, "samira@relais.example")
     referral = create_referral(app, samira, world["maison"])
-    assert referral.status == "sent" and referral.person_name == "Awa D." and referral.urgency == "urgente"
+    assert referral.status == "sent" and referral.person_name == "Awa D." and referral.urgency == "urgent"
     assert referral.consent_at is not None and referral.consent_method == "oral_face"
 
     assert send_mail(app) == (2, 0)  # the contact address (link) and the partner account (inbox)
@@ -249,18 +249,18 @@ def test_a_partner_account_answers_from_its_inbox(app, world):
     assert listed(referral, inbox) and "Awa" not in inbox  # lists show no personal data
     path = f"/portail/orientations/{referral.id}"
     assert "Awa D." in page(gerard.get(path))
-    response = post_action(gerard, path, "refuser", **{"refuser-motif": "autre"})
+    response = post_action(gerard, path, "refuser", **{"refuser-motif": "other"})
     assert response.status_code == 400 and "Expliquez la raison" in page(response)
     response = post_action(
         gerard,
         path,
         "refuser",
-        **{"refuser-motif": "pas_de_place", "refuser-commentaire": "Liste d'attente pleine."},
+        **{"refuser-motif": "no_capacity", "refuser-commentaire": "Liste d'attente pleine."},
     )
     assert response.status_code == 302
     with app.app_context():
         stored = Referral.get_by_id(referral.id)
-        assert stored.status == "declined" and stored.decline_reason == "pas_de_place"
+        assert stored.status == "declined" and stored.decline_reason == "no_capacity"
         assert [t.actor_id for t in stored.transitions.order_by(ReferralTransition.id)][-1] == world[
             "maison_user"
         ].id
@@ -359,7 +359,7 @@ def fresh_referral(world, status="sent", now=None):
     return Referral.get_by_id(referral.id)
 
 
-DETAILS = {"declined": {"decline_reason": "hors_secteur"}, "closed": {"outcome": "person_unreachable"}}
+DETAILS = {"declined": {"decline_reason": "out_of_area"}, "closed": {"outcome": "person_unreachable"}}
 ACTOR_KINDS = ["partner", "sender", "system"]
 
 
@@ -438,7 +438,7 @@ def test_two_answers_at_once_only_one_wins(any_app):
 
     threads = [
         threading.Thread(target=answer, args=("accepted", {})),
-        threading.Thread(target=answer, args=("declined", {"decline_reason": "pas_de_place"})),
+        threading.Thread(target=answer, args=("declined", {"decline_reason": "no_capacity"})),
     ]
     for thread in threads:
         thread.start()
@@ -464,10 +464,10 @@ def test_invalid_moves_over_http_are_409_in_french(app, world):
     assert response.status_code == 409 and "elle ne peut pas être marquée « prise en charge »" in page(
         response
     )
-    assert post_action(gerard, path, "refuser", **{"refuser-motif": "hors_secteur"}).status_code == 302
+    assert post_action(gerard, path, "refuser", **{"refuser-motif": "out_of_area"}).status_code == 302
     for action in ["accepter", "refuser", "cloturer", "prise-en-charge"]:
         response = post_action(
-            gerard, path, action, **{"refuser-motif": "hors_secteur", "cloturer-resultat": "resolved"}
+            gerard, path, action, **{"refuser-motif": "out_of_area", "cloturer-resultat": "resolved"}
         )
         assert response.status_code == 409 and "« Refusée »" in page(response)
     response = post_action(samira, path, "retirer")
@@ -486,7 +486,7 @@ def test_a_used_link_offers_a_new_one(app, world):
     path = last_link(smtp, "accueil@habitat.example")
     browser = app.test_client()
     browser.get(path)
-    assert post_action(browser, path, "refuser", **{"refuser-motif": "hors_competence"}).status_code == 200
+    assert post_action(browser, path, "refuser", **{"refuser-motif": "out_of_scope"}).status_code == 200
     response = browser.get(path)
     assert response.status_code == 400 and "déjà servi" in page(response)
     assert "nouveau lien" not in page(response)  # declined: nothing left to answer
@@ -542,11 +542,11 @@ def test_forged_and_foreign_tokens_open_nothing(app, world):
     assert response.status_code == 400 and "pas valide" in page(response) and "Awa" not in page(response)
     with app.app_context():
         partner = Partner.get_by_id(world["maison"].id)
-        self_service = tokens.make("self-service", partner.id, partner.token_nonce)  # another purpose
+        self_service = tokens.make(
+            "test-secret", "self-service", partner.id, partner.token_nonce
+        )  # another purpose
         stored = Referral.get_by_id(referral.id)
-        app.config["SECRET_KEY"] = "une-autre-cle"
-        other_key = tokens.make("referral", stored.id, stored.token_nonce)
-        app.config["SECRET_KEY"] = "test-secret"
+        other_key = tokens.make("une-autre-cle", "referral", stored.id, stored.token_nonce)
     for token in (self_service, other_key, "n-importe-quoi"):
         response = browser.get(f"/portail/orientations/reponse/{token}")
         assert response.status_code == 400 and "Awa" not in page(response)
@@ -772,7 +772,7 @@ def test_html_in_every_text_field_stays_text(app, world):
         gerard,
         f"/portail/orientations/{third.id}",
         "refuser",
-        **{"refuser-motif": "autre", "refuser-commentaire": EVIL},
+        **{"refuser-motif": "other", "refuser-commentaire": EVIL},
     )
     pages += [
         samira.get(f"/portail/orientations/{referral.id}"),
@@ -840,14 +840,14 @@ def test_statistics_of_meetings_and_permanences(app, world):
     with app.app_context():
         place = Place.create(name="Maison de quartier", sector=world["viguier"])
         held = Event.create(
-            kind="rencontre",
+            kind="partner_meeting",
             title="Rencontre logement",
             starts_at=utcnow() - timedelta(days=3),
             ends_at=utcnow() - timedelta(days=3) + timedelta(hours=2),
             sector=world["viguier"],
         )
         Event.create(
-            kind="rencontre",
+            kind="partner_meeting",
             title="À venir",
             starts_at=utcnow() + timedelta(days=3),
             ends_at=utcnow() + timedelta(days=3, hours=2),

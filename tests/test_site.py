@@ -72,7 +72,7 @@ def demo_site(tmp_path_factory):
         )
         start = datetime.now(UTC) + timedelta(days=20)
         Event.create(
-            kind="rencontre",
+            kind="partner_meeting",
             title="<img src=x onerror=alert('evt')>",
             topic=topic,
             place=place,
@@ -331,7 +331,7 @@ def test_an_extreme_stored_date_does_not_break_the_site(app, start, end, all_day
         sector = Sector.create(name="Viguier", slug="viguier")
         place = Place.create(name="Salle", sector=sector)
         Event.create(
-            kind="autre",
+            kind="other",
             title="Fête de quartier",
             starts_at=start,
             ends_at=end,

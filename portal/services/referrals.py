@@ -14,9 +14,9 @@ from datetime import timedelta
 from flask import abort, current_app
 from werkzeug.exceptions import Conflict
 
-from portal import urls
 from portal.mail import outbox as mail
 from portal.services import tokens
+from portal.settings import Settings
 from portal.store.db import db, for_update, utcnow, write_lock
 from portal.store.models import (
     REFERRAL_OUTCOMES,
@@ -232,6 +232,7 @@ def create(sender, values, now=None):
                     referral=referral,
                     link=absolute("referrals.show", referral_id=referral.id),
                     days=None,
+                    base_url=current_app.config["BASE_URL"],
                 )
     return referral
 
@@ -248,7 +249,9 @@ def to_partner(referral, subject, template, **context):
     (partners.erase keeps the row for statistics) has none and gets nothing."""
     address = partner_address(referral.partner)
     if address:
-        mail.queue(address, subject, template, referral=referral, **context)
+        mail.queue(
+            address, subject, template, referral=referral, **context, base_url=current_app.config["BASE_URL"]
+        )
 
 
 def theme_label(referral):
@@ -257,11 +260,14 @@ def theme_label(referral):
 
 def absolute(endpoint, **values):
     """An address for an email, also outside any request (cron runs maintenance)."""
-    return urls.base_url() + current_app.url_map.bind("relais.invalid").build(endpoint, values)
+    return Settings.from_config(current_app.config).portal_url(endpoint, **values)
 
 
 def answer_link(referral):
-    return absolute("referrals.answer", token=tokens.make(LINK_PURPOSE, referral.id, referral.token_nonce))
+    return absolute(
+        "referrals.answer",
+        token=tokens.make(current_app.config["SECRET_KEY"], LINK_PURPOSE, referral.id, referral.token_nonce),
+    )
 
 
 def send_link(referral, intro):
@@ -289,6 +295,7 @@ def notify(referral, actor, comment):
             comment=comment,
             link=sender_page,
             message=f"{referral.partner.name} a répondu : l'orientation est maintenant « {label} ».",
+            base_url=current_app.config["BASE_URL"],
         )
     if status == "expired":
         mail.queue(
@@ -300,6 +307,7 @@ def notify(referral, actor, comment):
             link=sender_page,
             message=f"{referral.partner.name} n'a pas répondu en {config_days('EXPIRE')} jours : "
             "l'orientation est expirée. Vous pouvez orienter la personne vers une autre structure.",
+            base_url=current_app.config["BASE_URL"],
         )
     if status == "withdrawn":
         to_partner(
@@ -383,6 +391,7 @@ def remind_senders(now):
             message=f"{referral.partner.name} a accepté cette orientation il y a plus de "
             f"{config_days('SENDER_REMIND')} jours, mais n'a pas encore indiqué de prise en charge. "
             "Un appel à la personne ou à la structure peut débloquer la situation.",
+            base_url=current_app.config["BASE_URL"],
         ),
     )
 

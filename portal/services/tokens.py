@@ -5,7 +5,6 @@ nonce (after use, on withdrawal or erasure…) makes every older link void.
 Nothing needs to be stored per link, so any worker can check any link.
 """
 
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 HOUR = 3600
@@ -16,18 +15,18 @@ class LinkError(Exception):
     """A link that cannot be used; the message is French and says what to do."""
 
 
-def _serializer(purpose):
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"relais-{purpose}")
+def _serializer(secret_key, purpose):
+    return URLSafeTimedSerializer(secret_key, salt=f"relais-{purpose}")
 
 
-def make(purpose, record_id, nonce):
-    return _serializer(purpose).dumps([record_id, nonce])
+def make(secret_key, purpose, record_id, nonce):
+    return _serializer(secret_key, purpose).dumps([record_id, nonce])
 
 
-def read(purpose, token, max_age):
+def read(secret_key, purpose, token, max_age):
     """(record_id, nonce) from a token, or LinkError."""
     try:
-        record_id, nonce = _serializer(purpose).loads(token, max_age=max_age)
+        record_id, nonce = _serializer(secret_key, purpose).loads(token, max_age=max_age)
     except SignatureExpired:
         raise LinkError("Ce lien a expiré.") from None
     except (BadSignature, ValueError, TypeError):

@@ -86,7 +86,7 @@ _worker_lock = threading.Lock()
 _worker = None
 
 
-def request_rebuild():
+def request_rebuild(app=None):
     """Ask for a rebuild soon; never builds inside the request.
 
     Requests are debounced: the build starts once no new request came for
@@ -95,7 +95,7 @@ def request_rebuild():
     honour a request made by another.
     """
     global _worker
-    app = current_app._get_current_object()
+    app = app or current_app._get_current_object()
     if not app.config["SITE_AUTO_REBUILD"]:
         return None
     marker = builds_dir(app.config["SITE_DIR"]) / "requested"

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 import segno
-from flask import has_app_context
+from flask import current_app, has_app_context
 from markupsafe import Markup
 from mkdocs.structure.files import File, InclusionLevel
 from peewee import JOIN, fn, prefetch
@@ -75,7 +75,7 @@ def on_config(config):
 def on_files(files, config):
     site = SiteData.load(date.today())
     if has_app_context():  # relais build-site: the portal's own setting
-        base_url = urls.base_url()
+        base_url = current_app.config["BASE_URL"].rstrip("/")
     else:
         base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     for page in site.pages(base_url):
@@ -122,7 +122,7 @@ class SiteData:
         query = (
             Permanence.select(Permanence, Place)
             .join(Place)
-            .where(Permanence.valid_to.is_null() | (Permanence.valid_to >= self.today))
+            .where(~Permanence.draft, Permanence.valid_to.is_null() | (Permanence.valid_to >= self.today))
             .order_by(Permanence.title)
         )
         self.permanences = []
@@ -294,7 +294,7 @@ class SiteData:
                 permanences=views,
                 description=f"Jours, heures et lieux des permanences du quartier {sector.name}.",
             )
-            page_url = urls.public_url("permanences", sector, {"BASE_URL": helpers.base_url})
+            page_url = urls.public_url(helpers.base_url, "permanences", sector)
             yield helpers.page(
                 urls.site_path("poster", sector),
                 f"Affiche — {sector.name}",
@@ -309,7 +309,7 @@ class SiteData:
 
     def event_pages(self, helpers):
         upcoming = self.upcoming_events()
-        meetings = [e for e in self.events if e.kind == "rencontre"]
+        meetings = [e for e in self.events if e.kind == "partner_meeting"]
         topic_events = defaultdict(list)
         for event in meetings:
             topic_events[event.topic_id].append(event)
@@ -356,14 +356,14 @@ class SiteData:
 
     def agenda_pages(self, helpers, upcoming):
         kinds = [("agenda/", "Tout")] + [
-            (f"agenda/type/{code}/", label) for code, label in EVENT_KINDS.items()
+            (urls.site_path("agenda_kind", code), label) for code, label in EVENT_KINDS.items()
         ]
         sectors = [(f"agenda/secteur/{s.slug}/", s.name) for s in self.sectors]
         filters = {"kinds": kinds, "sectors": sectors}
         views = [("agenda/", "Agenda", upcoming, ("all",))]
         views += [
             (
-                f"agenda/type/{code}/",
+                urls.site_path("agenda_kind", code),
                 f"Agenda — {label}",
                 [e for e in upcoming if e.kind == code],
                 ("kind", code),
@@ -423,7 +423,7 @@ class PageHelpers:
             "rel": lambda target: relative(target, current_path),
             "path": urls.site_path,
             "portal_url": lambda path: self.base_url + path,
-            "feed_urls": lambda scope, item=None: urls.feed_urls(scope, item, {"BASE_URL": self.base_url}),
+            "feed_urls": lambda scope, item=None: urls.feed_urls(self.base_url, scope, item),
             "describe": schedule.describe,
             "long_date": schedule.long_date,
             "event_when": schedule.event_when,

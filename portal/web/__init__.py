@@ -4,8 +4,7 @@ Views authorise, validate, call a service, flash and redirect; the rules
 they apply live in portal.services.
 """
 
-from portal.services import datainclusion
-from portal.web import auth, calendars, directory, errors, health, security, site, stats
+from portal.web import auth, calendars, directory, errors, exports, health, imports, security, site, stats
 from portal.web.admin import views as admin_views
 from portal.web.events import meetings, topics
 from portal.web.events import views as event_views
@@ -19,13 +18,14 @@ from portal.web.referrals import views as referral_views
 BLUEPRINTS = (
     health,
     auth,
-    datainclusion,
+    exports,
     calendars,
     partner_views,
     moderation,
     directory,
     meetings,
     admin_views,
+    imports,
     referral_views,
     stats,
     event_views,
@@ -50,14 +50,7 @@ def register_filters(app):
     from portal.services import schedule
     from portal.store import models
 
-    vocabularies = {
-        "role_label": models.ROLES,
-        "partner_status_label": models.PARTNER_STATUSES,
-        "partner_type_label": models.PARTNER_TYPES,
-        "event_kind_label": models.EVENT_KINDS,
-        "referral_status_label": models.REFERRAL_STATUSES,
-    }
-    for name, labels in vocabularies.items():
+    for name, labels in models.LABEL_FILTERS.items():
         app.add_template_filter(lambda code, labels=labels: labels.get(code, code), name)
     app.add_template_filter(schedule.short_datetime, "local_datetime")
     app.add_template_filter(schedule.event_when, "event_when")

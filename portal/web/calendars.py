@@ -13,10 +13,11 @@ from email.utils import parseaddr
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from portal import feeds, urls
+from portal import feeds
 from portal.services import schedule
 from portal.store.db import utcnow
-from portal.store.models import EVENT_KINDS, Event, Partner, Sector
+from portal.store.models import EVENT_KIND_BY_SLUG, EVENT_KINDS, Event, Partner, Sector
+from portal.web.helpers import settings
 
 # The endpoint names (feeds.all_events…) are those of the URL map in SECURITY.md.
 bp = Blueprint("feeds", __name__, url_prefix="/portail/calendrier")
@@ -37,9 +38,9 @@ def all_events():
 
 @bp.get("/type/<kind>.ics")
 def kind_events(kind):
-    if kind not in EVENT_KINDS:
-        abort(404)
-    return serve(feeds.kind_scope(kind))
+    """``kind`` as addresses write it: its French slug (EVENT_KIND_SLUGS)."""
+    code = EVENT_KIND_BY_SLUG.get(kind) or abort(404)
+    return serve(feeds.kind_scope(code))
 
 
 @bp.get("/secteur/<slug>.ics")
@@ -70,7 +71,7 @@ def publisher():
     PORTAL_ORGANIZER_EMAIL, or else the sender of the portal's emails."""
     config = current_app.config
     name, address = parseaddr(config.get("ORGANIZER_EMAIL") or config["MAIL_SENDER"])
-    return feeds.Publisher(urls.base_url(config), address, name)
+    return feeds.Publisher(config["BASE_URL"].rstrip("/"), address, name)
 
 
 def event_ics(event):
@@ -158,7 +159,7 @@ class FeedCache:
 
 
 def feed(title, scope, item=None):
-    https, webcal = urls.feed_urls(scope, item)
+    https, webcal = settings().feed_urls(scope, item)
     return {"title": title, "https": https, "webcal": webcal}
 
 
@@ -179,7 +180,7 @@ def index():
         feed(partner.name, "partner", partner) for partner in Partner.published().order_by(Partner.name)
     ]
     upcoming = [
-        {"event": event, "when": when(event), "ics": urls.feed_urls("event", event)[0]}
+        {"event": event, "when": when(event), "ics": settings().feed_urls("event", event)[0]}
         for event in Event.upcoming().limit(12)
     ]
     return render_template("feeds.html", groups=groups, partner_feeds=partner_feeds, upcoming=upcoming)

@@ -4,10 +4,12 @@ import csv
 import io
 from functools import wraps
 
-from flask import Response, abort
+from flask import Response, abort, current_app
 from flask_login import current_user, login_required
 from playhouse.flask_utils import get_object_or_404  # noqa: F401  (re-exported for the views)
 
+from portal.settings import Settings
+from portal.site.publish import request_rebuild
 from portal.store.models import STAFF_ROLES
 
 
@@ -45,3 +47,10 @@ def csv_response(filename, header, rows):
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def settings():
+    """The Settings the services need, from this app's configuration (read at
+    each call: tests and `relais` commands may change the configuration)."""
+    app = current_app._get_current_object()
+    return Settings.from_config(app.config, public_content_changed=lambda: request_rebuild(app))

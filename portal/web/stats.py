@@ -219,14 +219,16 @@ def meetings(filters, now):
             entry["registered"] += registration.seats
             entry["checked"] += registration.attended is not None
             entry["present"] += registration.seats if registration.attended else 0
-    return [(EVENT_KINDS[kind], entry) for kind, entry in sorted(table.items())]
+    rows = [(EVENT_KINDS[kind], entry) for kind, entry in table.items()]
+    return sorted(rows, key=lambda row: row[0])  # in the order of the names users read
 
 
 def permanences(filters):
     """Per sector: office hours held in the period (up to today), and those closed."""
     last = min(filters.end, filters.today)
     query = Permanence.select().where(
-        (Permanence.valid_from <= last)
+        ~Permanence.draft
+        & (Permanence.valid_from <= last)
         & (Permanence.valid_to.is_null() | (Permanence.valid_to >= filters.start))
     )
     if filters.sector:

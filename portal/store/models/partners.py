@@ -5,6 +5,7 @@ import json
 from peewee import (
     CharField,
     Check,
+    DateField,
     ForeignKeyField,
     TextField,
     fn,
@@ -19,7 +20,7 @@ from portal.store.models.vocab import PARTNER_STATUSES, PARTNER_TYPES
 class Partner(TimestampedModel):
     name = CharField(max_length=200)
     slug = CharField(max_length=80, unique=True)
-    kind = CharField(max_length=20, default="association", constraints=[one_of("kind", PARTNER_TYPES)])
+    kind = CharField(max_length=30, default="association", constraints=[one_of("kind", PARTNER_TYPES)])
     siret = CharField(max_length=14, null=True, constraints=[Check("siret IS NULL OR length(siret) = 14")])
     address = CharField(max_length=200, default="")
     address_extra = CharField(max_length=200, default="")
@@ -37,6 +38,14 @@ class Partner(TimestampedModel):
     contact_phone = CharField(max_length=20, default="")
     # Id of the record in an imported directory, so a re-import updates it.
     source_id = CharField(max_length=120, null=True, unique=True)
+    # Where an imported record came from (data·inclusion "source", "date_maj",
+    # "lien_source"), and its official codes (schema version 11). The export
+    # keeps the original source and id, so the record is not duplicated.
+    source = CharField(max_length=60, null=True)
+    source_updated_on = DateField(null=True)
+    source_url = CharField(max_length=500, default="")
+    insee_code = CharField(max_length=5, default="")
+    rna = CharField(max_length=10, default="")
     published_at = UTCDateTimeField(null=True)
     # Self-registration and self-service (schema version 2).
     consent_at = UTCDateTimeField(null=True)  # consent to publish the public fields

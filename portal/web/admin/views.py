@@ -11,7 +11,6 @@ from itertools import groupby
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from peewee import JOIN, fn
 
-from portal import urls
 from portal.services import permanences, schedule
 from portal.site.publish import request_rebuild
 from portal.store.db import for_update, utcnow, write_lock
@@ -27,7 +26,7 @@ from portal.store.models import (
     slugify,
 )
 from portal.web.admin.forms import ClosureForm, OccurrenceChangeForm, PermanenceForm, PlaceForm, SectorForm
-from portal.web.helpers import roles_required
+from portal.web.helpers import roles_required, settings
 from portal.web.partners.forms import StaffPartnerForm
 from portal.web.partners.views import (
     CONTACT_FIELDS,
@@ -129,7 +128,9 @@ def save_partner(partner, form):
 
 
 def render_partner(form, partner=None):
-    public_url = urls.public_url("partner", partner) if partner and partner.status == "published" else None
+    public_url = (
+        settings().public_url("partner", partner) if partner and partner.status == "published" else None
+    )
     return render_template(
         "admin/partner_form.html",
         form=form,

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from portal import urls
 from portal.mail import outbox as mail
 from portal.services.datainclusion import spreadsheet_safe
 from portal.services.schedule import local, long_date, short_datetime
@@ -23,7 +22,7 @@ from portal.store.models import REGISTRATION_STATUSES, Event, Registration
 from portal.web.calendars import event_ics
 from portal.web.events.forms import MeetingRegistrationForm
 from portal.web.extensions import limiter
-from portal.web.helpers import roles_required
+from portal.web.helpers import roles_required, settings
 from portal.web.partners.views import registration_rate_limit
 
 bp = Blueprint("meetings", __name__, url_prefix="/portail/rencontres")
@@ -67,7 +66,7 @@ def ics_attachment(event):
 
 
 def cancel_link(registration):
-    return urls.portal_url("meetings.cancel", token=registration.cancel_token)
+    return settings().portal_url("meetings.cancel", token=registration.cancel_token)
 
 
 # -- actions ----------------------------------------------------------------------
@@ -119,6 +118,7 @@ def send_status_email(registration, event, promoted=False):
             promoted=promoted,
             cancel_link=cancel_link(registration),
             attachments=[ics_attachment(event)],
+            base_url=settings().base_url,
         )
     else:
         mail.queue(
@@ -129,6 +129,7 @@ def send_status_email(registration, event, promoted=False):
             event=event,
             rank=registration.rank(),
             cancel_link=cancel_link(registration),
+            base_url=settings().base_url,
         )
 
 
@@ -181,6 +182,7 @@ def notify_registrants(event):
             cancelled=cancelled,
             cancel_link=cancel_link(registration),
             attachments=[ics_attachment(event)],
+            base_url=settings().base_url,
         )
 
 
@@ -215,6 +217,7 @@ def send_reminders(now=None):
                     event=registration.event,
                     cancel_link=cancel_link(registration),
                     attachments=[ics_attachment(registration.event)],
+                    base_url=settings().base_url,
                 )
                 sent += 1
     return sent
@@ -255,7 +258,7 @@ def registration_form(event_id):
         form=form,
         refused=refused,
         left=seats_left(event),
-        ics_url=urls.feed_urls("event", event)[0],
+        ics_url=settings().feed_urls("event", event)[0],
     ), status
 
 

@@ -9,13 +9,12 @@ self-service link, like every other change to their own data.
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from peewee import JOIN, fn
 
-from portal import urls
 from portal.mail import outbox as mail
 from portal.site.publish import request_rebuild
 from portal.store.db import db, for_update, write_lock
 from portal.store.models import TOPIC_STATUSES, Partner, Topic, User
 from portal.web.events.forms import TopicDeclineForm, TopicMergeForm, TopicProposalForm
-from portal.web.helpers import roles_required
+from portal.web.helpers import roles_required, settings
 from portal.web.partners.views import current_partner
 
 bp = Blueprint("topics", __name__, url_prefix="/portail/themes")
@@ -68,7 +67,8 @@ def tell_the_team(topic, partner):
             "staff_new_topic",
             topic=topic,
             partner=partner,
-            link=urls.portal_url("topics.index"),
+            link=settings().portal_url("topics.index"),
+            base_url=settings().base_url,
         )
 
 

@@ -10,14 +10,13 @@ transaction as the change so that both happen or neither does.
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from peewee import JOIN, fn
 
-from portal import urls
 from portal.services.schedule import local
 from portal.site.publish import request_rebuild
 from portal.store.db import for_update, utcnow, write_lock
 from portal.store.models import Event, EventPartner, JobOffer, Partner, Place, Registration, Sector, Topic
 from portal.web.events import meetings
 from portal.web.events.forms import EventForm, JobOfferForm, ParticipationForm
-from portal.web.helpers import roles_required
+from portal.web.helpers import roles_required, settings
 
 bp = Blueprint("events", __name__, url_prefix="/portail/evenements")
 PAST_SHOWN = 50  # past events listed; older ones stay in the database and the feeds
@@ -149,7 +148,7 @@ def render_form(form, source=None):
 
 @bp.route("/nouveau", methods=["GET", "POST"])
 def create():
-    form = event_form(data={"type_evenement": "rencontre", "public": "public"})
+    form = event_form(data={"type_evenement": "partner_meeting", "public": "public"})
     if not form.validate_on_submit():
         return render_form(form)
     with write_lock():
@@ -274,7 +273,7 @@ def render_edit(event, form=None, added=None, offer_forms=None):
         p.id: (offer_forms or {}).get(p.id) or offer_form(p.id, formdata=None) for p in participations
     }
     failed = form.errors or added.errors or any(f.errors for f in offer_forms.values())
-    public_url = urls.public_url("event", event)
+    public_url = settings().public_url("event", event)
     return render_template(
         "events/edit.html",
         event=event,

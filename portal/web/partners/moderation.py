@@ -4,12 +4,11 @@ import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from portal import urls
 from portal.mail import outbox as mail
 from portal.site.publish import request_rebuild
 from portal.store.db import for_update, utcnow, write_lock
 from portal.store.models import Partner, Sector, Theme
-from portal.web.helpers import roles_required
+from portal.web.helpers import roles_required, settings
 from portal.web.partners.forms import PartnerForm, ReasonForm
 from portal.web.partners.views import PUBLIC_FIELDS, apply_public_values, current_values, self_service_link
 
@@ -67,7 +66,7 @@ def show_queue(forms=None, status=200):
         items=queue_items(),
         forms=forms or {},
         waiting=Partner.awaiting_moderation().count(),
-        public_url=lambda partner: urls.public_url("partner", partner),
+        public_url=lambda partner: settings().public_url("partner", partner),
     ), status
 
 
@@ -95,14 +94,16 @@ def approve(partner_id):
             partner.pending_changes = ""
             partner.save()
             template, subject = "partner_changes_approved", "Vos modifications sont en ligne"
-        mail.queue(
-            partner.contact_email,
-            subject,
-            template,
-            partner=partner,
-            public_link=urls.public_url("partner", partner),
-            link=self_service_link(partner),
-        )
+        if partner.contact_email:  # an imported structure may have no contact person
+            mail.queue(
+                partner.contact_email,
+                subject,
+                template,
+                partner=partner,
+                public_link=settings().public_url("partner", partner),
+                link=self_service_link(partner),
+                base_url=settings().base_url,
+            )
     request_rebuild()
     flash(f"« {partner.name} » est validé : le site public sera mis à jour dans quelques minutes.", "success")
     return redirect(url_for("moderation.queue"))
@@ -123,13 +124,15 @@ def reject(partner_id):
             partner.pending_changes = ""
             template, subject = "partner_changes_rejected", "Vos modifications n'ont pas été retenues"
         partner.save()
-        mail.queue(
-            partner.contact_email,
-            subject,
-            template,
-            partner=partner,
-            reason=form.reason.data,
-            link=self_service_link(partner),
-        )
+        if partner.contact_email:  # an imported structure may have no contact person
+            mail.queue(
+                partner.contact_email,
+                subject,
+                template,
+                partner=partner,
+                reason=form.reason.data,
+                link=self_service_link(partner),
+                base_url=settings().base_url,
+            )
     flash(f"La demande de « {partner.name} » est refusée ; la structure est prévenue par e-mail.", "success")
     return redirect(url_for("moderation.queue"))

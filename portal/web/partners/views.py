@@ -15,7 +15,6 @@ from flask_login import current_user
 from itsdangerous import BadSignature, TimestampSigner
 from peewee import fn
 
-from portal import urls
 from portal.mail import outbox as mail
 from portal.services import tokens
 from portal.site.publish import request_rebuild
@@ -31,6 +30,7 @@ from portal.store.models import (
     User,
 )
 from portal.web.extensions import limiter
+from portal.web.helpers import settings
 from portal.web.partners.forms import LinkRequestForm, RegistrationForm, SelfServiceForm
 
 bp = Blueprint("partners", __name__, url_prefix="/portail/partenaires")
@@ -100,8 +100,8 @@ def register(form):
         for name, column in CONTACT_FIELDS.items():
             setattr(partner, column, getattr(form, name).data or "")
         apply_public_values(partner, public_values(form))
-        link = urls.portal_url(
-            "partners.confirm", token=tokens.make("confirm", partner.id, partner.token_nonce)
+        link = settings().portal_url(
+            "partners.confirm", token=settings().make_token("confirm", partner.id, partner.token_nonce)
         )
         mail.queue(
             partner.contact_email,
@@ -109,6 +109,7 @@ def register(form):
             "partner_confirm",
             partner=partner,
             link=link,
+            base_url=settings().base_url,
         )
     return partner
 
@@ -124,13 +125,14 @@ def confirm(partner):
                 f"Nouvelle inscription à valider : {partner.name}",
                 "staff_new_partner",
                 partner=partner,
-                link=urls.portal_url("moderation.queue"),
+                link=settings().portal_url("moderation.queue"),
+                base_url=settings().base_url,
             )
 
 
 def self_service_link(partner):
-    return urls.portal_url(
-        "partners.open_space", token=tokens.make("self-service", partner.id, partner.token_nonce)
+    return settings().portal_url(
+        "partners.open_space", token=settings().make_token("self-service", partner.id, partner.token_nonce)
     )
 
 
@@ -230,7 +232,7 @@ def confirm_registration(token):
     """GET shows a button, POST confirms: mail scanners that open links
     must not confirm in the user's place."""
     try:
-        partner_id, nonce = tokens.read("confirm", token, CONFIRM_MAX_AGE)
+        partner_id, nonce = settings().read_token("confirm", token, CONFIRM_MAX_AGE)
     except tokens.LinkError as error:
         return render_template("partners/link_problem.html", message=str(error)), 400
     partner = Partner.get_or_none(Partner.id == partner_id)
@@ -267,7 +269,7 @@ def current_partner():
 @bp.get("/espace/<token>")
 def open_space(token):
     try:
-        partner_id, nonce = tokens.read("self-service", token, SELF_SERVICE_MAX_AGE)
+        partner_id, nonce = settings().read_token("self-service", token, SELF_SERVICE_MAX_AGE)
     except tokens.LinkError as error:
         return render_template("partners/link_problem.html", message=str(error), offer_new=True), 400
     partner = Partner.get_or_none(Partner.id == partner_id)
@@ -345,7 +347,7 @@ def edit():
         form=form,
         partner=partner,
         groups=theme_groups(form),
-        public_url=urls.public_url("partner", partner),
+        public_url=settings().public_url("partner", partner),
     ), (400 if form.errors else 200)
 
 
@@ -394,6 +396,7 @@ def request_link():
                     "partner_link",
                     partner=partner,
                     link=self_service_link(partner),
+                    base_url=settings().base_url,
                 )
         return render_template("partners/link_sent.html", email=form.courriel.data)
     return render_template("partners/request_link.html", form=form), (400 if form.errors else 200)

@@ -76,7 +76,7 @@ class ReferralForm(FlaskForm):
             Length(max=NEED_MAX, message=f"{NEED_MAX} caractères au maximum."),
         ],
     )
-    urgence = Radios("Urgence", choices=lambda: options(URGENCIES), default="normale")
+    urgence = Radios("Urgence", choices=lambda: options(URGENCIES), default="normal")
     consentement = BooleanField(
         "La personne est d'accord pour que ses coordonnées et son besoin soient transmis à cette structure.",
         validators=[DataRequired("Sans l'accord de la personne, l'orientation ne peut pas être envoyée.")],
@@ -145,7 +145,7 @@ class DeclineForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        if self.motif.data == "autre" and not self.commentaire.data:
+        if self.motif.data == "other" and not self.commentaire.data:
             self.commentaire.errors.append("Expliquez la raison du refus en quelques mots.")
             return False
         return valid

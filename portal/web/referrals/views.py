@@ -17,9 +17,6 @@ from portal.services import tokens
 from portal.services.schedule import PARIS
 from portal.store.db import db, utcnow
 from portal.store.models import (
-    CONSENT_METHODS,
-    DECLINE_REASONS,
-    REFERRAL_OUTCOMES,
     REFERRAL_STATUSES,
     Partner,
     Referral,
@@ -30,19 +27,11 @@ from portal.store.models import (
 )
 from portal.web.directory import search
 from portal.web.extensions import limiter
-from portal.web.helpers import roles_required
+from portal.web.helpers import roles_required, settings
 from portal.web.referrals.forms import ACTIONS, ReferralForm, answer_forms
 
 bp = Blueprint("referrals", __name__, url_prefix="/portail/orientations")
 STAFF = ("admin", "mediator")
-
-# Code -> French label filters, for pages and emails alike.
-for _name, _labels in {
-    "outcome_label": REFERRAL_OUTCOMES,
-    "decline_reason_label": DECLINE_REASONS,
-    "consent_method_label": CONSENT_METHODS,
-}.items():
-    bp.add_app_template_filter(lambda code, labels=_labels: labels.get(code, code), _name)
 
 
 @bp.app_template_filter("local_day")
@@ -290,14 +279,16 @@ def act(referral_id, action):
 def read_link(token):
     """(referral, nonce, None) for a usable link, else (referral or None, None, problem page)."""
     try:
-        referral_id, nonce = tokens.read(flow.LINK_PURPOSE, token, max_age=None)  # authentic at all?
+        referral_id, nonce = settings().read_token(
+            flow.LINK_PURPOSE, token, max_age=None
+        )  # authentic at all?
     except tokens.LinkError as error:
         return None, None, link_problem(str(error), None, 400)
     referral = Referral.get_or_none(Referral.id == referral_id)
     if referral is None:
         return None, None, link_problem("Cette orientation n'existe plus.", None, 404)
     try:
-        tokens.read(flow.LINK_PURPOSE, token, max_age=flow.LINK_MAX_AGE)
+        settings().read_token(flow.LINK_PURPOSE, token, max_age=flow.LINK_MAX_AGE)
     except tokens.LinkError as error:
         return referral, None, link_problem(str(error), referral, 400, token)
     if nonce != referral.token_nonce:
@@ -367,7 +358,7 @@ def renew_link(token):
     """A used or expired (but authentic) link asks for a fresh one, sent to the
     partner's own address: whoever clicks cannot choose where it goes."""
     try:
-        referral_id, _ = tokens.read(flow.LINK_PURPOSE, token, max_age=None)
+        referral_id, _ = settings().read_token(flow.LINK_PURPOSE, token, max_age=None)
     except tokens.LinkError as error:
         return link_problem(str(error), None, 400)
     referral = Referral.get_or_none(Referral.id == referral_id) or abort(404)
