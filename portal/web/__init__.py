@@ -4,8 +4,7 @@ Views authorise, validate, call a service, flash and redirect; the rules
 they apply live in portal.services.
 """
 
-from portal import feeds
-from portal.web import auth, directory, errors, exports, health, imports, security, site, stats
+from portal.web import auth, calendars, directory, errors, exports, health, imports, security, site, stats
 from portal.web.admin import views as admin_views
 from portal.web.events import meetings, topics
 from portal.web.events import views as event_views
@@ -21,7 +20,7 @@ BLUEPRINTS = (
     health,
     auth,
     exports,
-    feeds,
+    calendars,
     partner_views,
     moderation,
     directory,
