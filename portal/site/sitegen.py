@@ -26,7 +26,8 @@ from markupsafe import Markup
 from mkdocs.structure.files import File, InclusionLevel
 from peewee import JOIN, fn, prefetch
 
-from portal.services import schedule
+from portal.services import registrations, schedule
+from portal.site import languages
 
 from portal import urls
 from portal.store.db import bind, db, utcnow
@@ -43,7 +44,6 @@ from portal.store.models import (
     PartnerTheme,
     Permanence,
     Place,
-    Registration,
     Sector,
     Theme,
     Topic,
@@ -57,6 +57,7 @@ TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
 )
 TEMPLATES.filters["capitalize_first"] = lambda text: text[:1].upper() + text[1:]
+languages.install(TEMPLATES)  # gettext: tenant pages are also built in other languages
 
 
 # -- MkDocs events ------------------------------------------------------------
@@ -69,7 +70,7 @@ def on_config(config):
         from portal import default_database_url
 
         bind(os.environ.get("PORTAL_DATABASE_URL") or default_database_url())
-    return config
+    return languages.on_config(config)
 
 
 def on_files(files, config):
@@ -80,12 +81,14 @@ def on_files(files, config):
         base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     for page in site.pages(base_url):
         files.append(page.to_file(config))
+    for page in languages.pages(site, PageHelpers(site, base_url)):
+        files.append(page.to_file(config))
     return files
 
 
 def on_page_content(html_content, page, config, files):
     generated = getattr(page.file, "relais_page", None)
-    return generated.body() if generated else html_content
+    return languages.page_content(generated.body() if generated else html_content, page)
 
 
 # -- what the pages show ------------------------------------------------------
@@ -122,7 +125,7 @@ class SiteData:
         query = (
             Permanence.select(Permanence, Place)
             .join(Place)
-            .where(Permanence.valid_to.is_null() | (Permanence.valid_to >= self.today))
+            .where(~Permanence.draft, Permanence.valid_to.is_null() | (Permanence.valid_to >= self.today))
             .order_by(Permanence.title)
         )
         self.permanences = []
@@ -139,12 +142,7 @@ class SiteData:
         for event in self.events:
             event.topic = topics.get(event.topic_id)
         self.topics = [topic for topic in topics.values() if topic.status in ("accepted", "held")]
-        self.seats_taken = dict(
-            Registration.select(Registration.event, fn.SUM(Registration.seats))
-            .where(Registration.status == "confirmed")
-            .group_by(Registration.event)
-            .tuples()
-        )
+        self.seats_taken = registrations.confirmed_seats_by_event()
         self.participants = defaultdict(list)
         offers = defaultdict(list)
         for offer in JobOffer.select().order_by(JobOffer.title):
@@ -188,9 +186,7 @@ class SiteData:
         }
 
     def seats_left(self, event):
-        if event.capacity is None:
-            return None
-        return max(event.capacity - self.seats_taken.get(event.id, 0), 0)
+        return registrations.seats_left(event, taken=self.seats_taken.get(event.id, 0))
 
     # -- the pages --
 
@@ -418,12 +414,8 @@ class PageHelpers:
         return f"Il reste {left} place{'s' if left > 1 else ''} sur {event.capacity}."
 
     def registration_open(self, event):
-        if event.status != "scheduled" or event.ends_at < self.data.now:
-            return False
-        if event.registration_opens_at is None and event.registration_closes_at is None:
-            return False  # no registration for this event: just come
-        opens, closes = event.registration_opens_at, event.registration_closes_at
-        return (opens is None or opens <= self.data.now) and (closes is None or self.data.now <= closes)
+        # The registration page's own rule (an event without dates: just come).
+        return registrations.closed_reason(event, self.data.now) is None
 
     def globals(self, current_path):
         return {
@@ -491,7 +483,7 @@ def safe_website(url):
 
 def qr_svg(url):
     """An inline SVG QR code (no image file, no external service)."""
-    svg = segno.make(url, error="m").svg_inline(scale=5, title=f"Code QR vers {url}")
+    svg = segno.make(url, error="m").svg_inline(scale=5, omitsize=True, title=f"Code QR vers {url}")
     return Markup(svg)
 
 

@@ -9,7 +9,7 @@ personal data of old referrals is erased. Charts are SVG drawn on the server.
 import csv
 import io
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from statistics import median
 
 from flask import Blueprint, Response, render_template, request
@@ -33,7 +33,7 @@ from portal.store.models import (
     Sector,
     Theme,
 )
-from portal.web.helpers import roles_required
+from portal.web.helpers import query_day, roles_required
 
 bp = Blueprint("stats", __name__, url_prefix="/portail")
 DAY_SECONDS = 86400
@@ -73,7 +73,7 @@ class Filters:
 
 def parse_day(value):
     try:
-        return date.fromisoformat(value) if value else None
+        return query_day(value)
     except ValueError:
         return None  # a mistyped date falls back to the default period
 
@@ -227,7 +227,8 @@ def permanences(filters):
     """Per sector: office hours held in the period (up to today), and those closed."""
     last = min(filters.end, filters.today)
     query = Permanence.select().where(
-        (Permanence.valid_from <= last)
+        ~Permanence.draft
+        & (Permanence.valid_from <= last)
         & (Permanence.valid_to.is_null() | (Permanence.valid_to >= filters.start))
     )
     if filters.sector:
@@ -319,6 +320,6 @@ def export_csv():
     name = f"orientations-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.csv"
     return Response(
         "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
