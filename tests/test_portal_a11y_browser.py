@@ -90,6 +90,8 @@ PAGES = {
             "/portail/gestion/secteurs",
             Follow(FIRST_ROW),
             "/portail/gestion/secteurs/nouveau",
+            "/portail/gestion/import",
+            "/portail/gestion/import/thematiques",
         ],
     ),
     "partner": (
