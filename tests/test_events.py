@@ -636,10 +636,11 @@ def test_text_typed_by_users_is_escaped_on_every_page(app, staff, world):
 
 def open_space(app, client, partner_id):
     """The partner's emailed self-service link, opened in this browser."""
-    from portal.web.partners.views import self_service_link
+    from portal.services.partners import self_service_link
+    from portal.web.helpers import settings
 
-    with app.test_request_context():
-        path = self_service_link(Partner.get_by_id(partner_id)).removeprefix("http://relais.test")
+    with app.app_context():
+        path = self_service_link(Partner.get_by_id(partner_id), settings()).removeprefix("http://relais.test")
     return client.get(path)
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from peewee import fn
 
+from portal import feeds
 from portal.mail import outbox as mail
 from portal.services import topics
 from portal.services.errors import NotFound, Refused
@@ -91,16 +92,10 @@ def participants(event):
 
 def ics_attachment(settings, event, now):
     """The event's .ics, same UID as the feeds and current SEQUENCE."""
-    # portal.feeds builds the calendar; imported here so that importing the
-    # services never pulls its web part in. When feeds.py becomes Flask-free
-    # (branch 'schedule'), this is the one call to adapt: event_ics(event,
-    # publisher built from settings, now).
-    from portal.feeds import event_ics
-
     return {
         "filename": f"evenement-{event.id}.ics",
         "mimetype": "text/calendar; method=PUBLISH",
-        "content": event_ics(event).decode("utf-8"),
+        "content": feeds.event_ics(event, settings.publisher, now).decode("utf-8"),
     }
 
 

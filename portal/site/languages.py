@@ -166,6 +166,7 @@ class Helpers:
             "long_date": lambda day: wording.long_date(day, lang),
             "event_when": lambda event: wording.event_when(event, lang),
             "closed_reason": self.closed_reason,
+            "occurrence_when": self.occurrence_when,
             "event_kinds": {code: self.t.gettext(label) for code, label in EVENT_KINDS.items()},
             "seats_text": lambda event: "",  # seat counts stay on the French event page
             "registration_open": lambda event: False,
@@ -177,10 +178,21 @@ class Helpers:
         return french(text) if typed else text
 
     def change_when(self, change, permanence):
-        text = escape(wording.date_and_hours(change.day, change.opens_at, change.closes_at, self.lang))
-        if change.place_id and change.place_id != permanence.place_id:
-            place = change.place
-            text += Markup(" (") + french(", ".join(p for p in (place.name, place.address, place.commune) if p)) + ")"
+        place = change.place if change.place_id else permanence.place
+        return self.dated_hours(change.day, change.opens_at, change.closes_at, place, permanence)
+
+    def occurrence_when(self, occurrence, permanence):
+        """One of the next dates: the day alone, or with the hours and place it
+        really has when they differ from the usual ones."""
+        usual = (permanence.opens_at, permanence.closes_at, permanence.place_id)
+        if (occurrence.opens_at, occurrence.closes_at, occurrence.place.id) == usual:
+            return wording.long_date(occurrence.day, self.lang)
+        return self.dated_hours(occurrence.day, occurrence.opens_at, occurrence.closes_at, occurrence.place, permanence)
+
+    def dated_hours(self, day, opens_at, closes_at, place, permanence):
+        text = escape(wording.date_and_hours(day, opens_at, closes_at, self.lang))
+        if place.id != permanence.place_id:
+            text += Markup(" (") + french(place.one_line) + ")"
         return text
 
 
@@ -238,8 +250,7 @@ def language_pages(site, helpers, by_sector):
 def view(site, helpers, permanence):
     """sitegen's permanence view, its exceptional hours worded in the page's language."""
     french_view = site.permanence_view(permanence)
-    horizon = site.today + timedelta(days=60)
-    changes = schedule.changed_days(permanence, site.today, horizon).values()
+    changes = schedule.upcoming(permanence, site.today).changed  # the page's one horizon
     changed = [(helpers.change_when(change, permanence), change.note) for change in changes]
     return {**french_view, "changed": changed}
 

@@ -102,7 +102,7 @@ class SiteData:
         data = cls()
         data.today = today
         data.now = utcnow()
-        data.sectors = list(Sector.select().order_by(Sector.position, Sector.name))
+        data.sectors = list(Sector.ordered())
         data.partners = list(Partner.published().order_by(fn.LOWER(Partner.name)))
         data.partner_by_id = {partner.id: partner for partner in data.partners}
         data._load_links()
@@ -170,19 +170,12 @@ class SiteData:
         return grouped
 
     def permanence_view(self, permanence):
-        horizon = self.today + timedelta(days=60)
-        closed = [
-            (day, reason) for day, reason in schedule.occurrences(permanence, self.today, horizon) if reason
-        ]
-        changed = [
-            (schedule.change_when(change, permanence), change.note)
-            for change in schedule.changed_days(permanence, self.today, horizon).values()
-        ]
+        coming = schedule.upcoming(permanence, self.today)
         return {
             "permanence": permanence,
-            "next_dates": schedule.next_dates(permanence, self.today),
-            "closed": closed,
-            "changed": changed,
+            "next_dates": coming.next,
+            "closed": coming.closed,
+            "changed": [(schedule.change_when(change, permanence), change.note) for change in coming.changed],
         }
 
     def seats_left(self, event):
@@ -254,6 +247,7 @@ class SiteData:
                 partner.name,
                 "partner.html",
                 partner=partner,
+                shared=partner.shared_fields("public"),  # what the partner chose to publish
                 description=partner.summary,
                 website=safe_website(partner.website),
                 themes=sorted(self.themes_of[partner.id], key=lambda t: t.label),
@@ -425,6 +419,7 @@ class PageHelpers:
             "feed_urls": lambda scope, item=None: urls.feed_urls(self.base_url, scope, item),
             "describe": schedule.describe,
             "long_date": schedule.long_date,
+            "occurrence_when": lambda occurrence, permanence: occurrence.when,
             "event_when": schedule.event_when,
             "seats_text": self.seats_text,
             "registration_open": self.registration_open,
