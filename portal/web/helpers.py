@@ -4,7 +4,7 @@ import csv
 import io
 from functools import wraps
 
-from flask import Response, abort, current_app
+from flask import Response, abort, after_this_request, current_app
 from flask_login import current_user, login_required
 from playhouse.flask_utils import get_object_or_404  # noqa: F401  (re-exported for the views)
 
@@ -31,6 +31,33 @@ def roles_required(*roles):
 
 staff_required = roles_required(*STAFF_ROLES)
 partner_required = roles_required("partner")
+
+
+def response_headers(**headers):
+    """A view decorator setting these headers on its answer, error pages
+    included (after_this_request also runs for a 404 or 409 the view raised)."""
+    names = {name.replace("_", "-"): value for name, value in headers.items()}
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            @after_this_request
+            def set_headers(response):
+                response.headers.update(names)
+                return response
+
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# The answer shows a person's data: no browser or proxy may keep a copy.
+no_store = response_headers(Cache_Control="no-store")
+# The address holds a secret token: links followed from the page must not carry
+# it, in a Referer, to any log (ours or another site's).
+no_referrer = response_headers(Referrer_Policy="no-referrer")
 
 
 def csv_response(filename, header, rows):
