@@ -956,3 +956,171 @@ def test_an_erased_partner_gets_no_email_and_nothing_breaks(app, world):
     with app.app_context():
         assert Referral.get_by_id(referral.id).status == "withdrawn"
         assert Outbox.select().count() == queued
+
+
+# -- the service without Flask ------------------------------------------------------------------
+
+
+def test_the_referral_service_works_without_an_app_context(app, world):
+    """What cron and the CLI do: Settings in, NotFound/Refused out, emails with absolute links."""
+    from flask import has_app_context
+
+    from portal.services.errors import NotFound
+
+    with app.app_context():
+        config = Settings.from_config(app.config)
+    assert not has_app_context()
+    start = utcnow() - timedelta(days=40)
+    referral = referral_flow.create(
+        config,
+        world["samira"],
+        {"partner": world["maison"], "theme": world["housing"], "person_name": "Awa D.", "need": "Loyer."},
+        now=start,
+    )
+    link = Outbox.select().where(Outbox.to_addr == "accueil@habitat.example").get()
+    assert "http://relais.test/portail/orientations/reponse/" in link.body_text
+    with pytest.raises(Refused, match="Seule l'équipe"):
+        referral_flow.transition(config, referral.id, "withdrawn", actor_for(world["maison_user"]))
+    with pytest.raises(NotFound):
+        referral_flow.transition(config, 10**20, "withdrawn", actor_for(world["samira"]))
+    with pytest.raises(NotFound):
+        referral_flow.visible(world["samira"], 10**20)
+    done = dict(run_maintenance(config, now=utcnow()))
+    assert done["orientation(s) expirée(s) sans réponse"] == 1
+    notice = Outbox.select().where(Outbox.to_addr == "samira@relais.example").get()
+    assert f"http://relais.test/portail/orientations/{referral.id}" in notice.body_text
+    assert Referral.get_by_id(referral.id).status == "expired"
+
+
+# -- issue 14: caches, Referer, prefetching scanners, teams, extreme addresses ----------------
+
+
+def test_pages_with_a_persons_data_are_never_cached(app, world):
+    samira = client_for(app, "samira@relais.example")
+    referral = create_referral(app, samira, world["maison"])
+    send_mail(app)
+    path = last_link(world["smtp"], "accueil@habitat.example")
+    gerard = client_for(app, "gerard@habitat.example")
+    logged_in = [
+        samira.get(f"/portail/orientations/{referral.id}"),
+        samira.get("/portail/orientations/"),
+        samira.get("/portail/orientations/nouvelle"),
+        gerard.get("/portail/orientations/recues"),
+        post_action(samira, f"/portail/orientations/{referral.id}", "refuser"),  # a 409 page
+    ]
+    for response in logged_in:
+        assert response.headers["Cache-Control"] == "no-store", response.request.path
+    browser = app.test_client()
+    by_link = [
+        browser.get(path),
+        post_action(browser, path, "refuser"),  # the page again, with the form's error (400)
+        post_action(browser, path, "retirer"),  # refused (409)
+        post_action(browser, path, "accepter"),
+        browser.get(path),  # now used: the problem page, with the token in its address
+        browser.get(path[:-3] + "abc"),
+    ]
+    assert [r.status_code for r in by_link] == [200, 400, 409, 200, 400, 400]
+    for response in by_link:
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    # Pages without a token in their address keep the portal's usual policy.
+    assert logged_in[0].headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_opening_the_emailed_link_is_not_seeing_it(app, world):
+    """Mail scanners open links before people do: a GET changes nothing; a
+    click ("I have read it", or an answer) marks the referral "vue"."""
+    samira = client_for(app, "samira@relais.example")
+    referral = create_referral(app, samira, world["maison"])
+    send_mail(app)
+    path = last_link(world["smtp"], "accueil@habitat.example")
+    browser = app.test_client()
+    for _ in range(2):
+        shown = page(browser.get(path))
+        assert "Awa D." in shown and "J'ai pris connaissance de l'orientation" in shown
+    with app.app_context():
+        assert Referral.get_by_id(referral.id).status == "sent"
+        queued = Outbox.select().count()
+    for _ in range(2):  # twice: one "vue" only
+        response = browser.post(f"{path}/vue", data={"csrf_token": any_csrf(browser)})
+        assert response.status_code == 302 and response.headers["Location"].endswith(path)
+    shown = page(browser.get(path))
+    assert "pris connaissance de l'orientation." in shown  # the flashed confirmation
+    assert "J'ai pris connaissance de l'orientation" not in shown  # no button any more
+    with app.app_context():
+        stored = Referral.get_by_id(referral.id)
+        seen = stored.transitions.where(ReferralTransition.to_status == "seen")
+        assert stored.status == "seen" and seen.count() == 1
+        assert "lien envoyé à accueil@habitat.example" in seen.get().actor_label
+        assert Outbox.select().count() == queued  # "vue" emails nobody
+    assert post_action(browser, path, "accepter").status_code == 200  # the link still answers
+    assert browser.post(f"{path}/vue", data={"csrf_token": any_csrf(browser)}).status_code == 400  # used
+
+
+def test_a_mediator_without_a_team_sees_only_their_own_referrals(app, world):
+    with app.app_context():
+        for email in ("seule@relais.example", "isole@relais.example"):
+            User.register(email=email, password=PASSWORD, role="mediator", name=email)  # team ""
+    alone = client_for(app, "seule@relais.example")
+    mine = create_referral(app, alone, world["maison"])
+    theirs = create_referral(app, client_for(app, "isole@relais.example"), world["maison"])
+    assert listed(mine, page(alone.get("/portail/orientations/")))
+    assert not listed(theirs, page(alone.get("/portail/orientations/")))
+    assert alone.get(f"/portail/orientations/{theirs.id}").status_code == 404
+    assert post_action(alone, f"/portail/orientations/{theirs.id}", "retirer").status_code == 404
+    assert "<strong>1</strong> orientations en cours" in page(alone.get("/portail/"))
+    assert "<strong>1</strong> orientation envoyée" in page(alone.get("/portail/statistiques"))
+    with app.app_context():
+        assert Referral.get_by_id(theirs.id).status == "sent"
+
+
+def test_create_user_says_what_a_mediator_without_a_team_sees(runner):
+    result = runner.invoke(args=["create-user", "--help"])
+    assert result.exit_code == 0 and "sans équipe, un médiateur ne voit que les siennes" in " ".join(
+        result.output.split()
+    )
+
+
+def test_a_referral_number_too_big_for_the_database_is_not_found(app, world):
+    huge = "/portail/orientations/99999999999999999999"
+    for email in ("samira@relais.example", "gerard@habitat.example", "admin@relais.example"):
+        client = client_for(app, email)
+        assert client.get(huge).status_code == 404, email
+        assert post_action(client, huge, "retirer").status_code == 404, email
+
+
+@pytest.mark.parametrize(
+    "query", ["?au=9999-12-31", "?du=0001-01-01", "?du=0001-01-01&au=9999-12-31", "?du=9999-12-31"]
+)
+def test_extreme_periods_are_brought_back_into_range(app, world, query):
+    samira = client_for(app, "samira@relais.example")
+    create_referral(app, samira, world["maison"])
+    response = samira.get("/portail/statistiques" + query)
+    assert response.status_code == 200
+    shown = page(response)
+    assert "la période demandée a été ramenée" in shown
+    if "du=0001" in query:
+        assert 'value="2000-01-01"' in shown and "<strong>1</strong> orientation envoyée" in shown
+    if "9999" in query:
+        assert f'value="{date.today().year + 1}-12-31"' in shown
+    export = samira.get("/portail/statistiques.csv" + query)
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    assert "\ufeffnumero;" in export.get_data(as_text=True)
+    usual = page(samira.get("/portail/statistiques"))
+    assert "ramenée" not in usual and "<strong>1</strong> orientation envoyée" in usual
+
+
+def test_a_forged_outcome_or_reason_is_refused_in_french(app, world):
+    samira = client_for(app, "samira@relais.example")
+    referral = create_referral(app, samira, world["maison"])
+    gerard = client_for(app, "gerard@habitat.example")
+    path = f"/portail/orientations/{referral.id}"
+    response = post_action(gerard, path, "refuser", **{"declined-decline_reason": "n-importe-quoi"})
+    assert response.status_code == 400 and "Ce choix n'existe pas" in page(response)
+    assert post_action(gerard, path, "accepter").status_code == 302
+    response = post_action(
+        gerard, path, "cloturer", **{"closed-outcome": "resolved"}
+    )  # accepted: unreachable only
+    assert response.status_code == 400 and "Ce choix n'existe pas" in page(response)
+    with app.app_context():
+        assert Referral.get_by_id(referral.id).status == "accepted"
