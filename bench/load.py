@@ -61,7 +61,7 @@ def prepare(url, pending, referrals):
             user.save()
         start = utcnow() + timedelta(days=5)
         event = Event.create(
-            kind="forum-emploi",
+            kind="job_fair",
             title="Forum de charge",
             capacity=None,
             starts_at=start,

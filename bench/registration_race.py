@@ -40,7 +40,7 @@ def prepare(url, seats):
         upgrade()
         start = utcnow() + timedelta(days=7)
         event = Event.create(
-            kind="rencontre",
+            kind="partner_meeting",
             title="Rencontre santé mentale",
             capacity=seats,
             max_seats_per_registration=1,

@@ -89,7 +89,7 @@ def make_database(url, partners):
                     )
                 if i % 10 == 0:
                     Event.create(
-                        kind="autre",
+                        kind="other",
                         title=f"Atelier {i}",
                         organiser=pid,
                         place=place,

@@ -25,6 +25,7 @@ from portal import urls
 from portal.services import schedule
 from portal.store.db import utcnow
 from portal.store.models import (
+    EVENT_KIND_BY_SLUG,
     EVENT_KINDS,
     Closure,
     Event,
@@ -75,11 +76,11 @@ def all_events():
 
 @bp.get("/type/<kind>.ics")
 def kind_events(kind):
-    if kind not in EVENT_KINDS:
-        abort(404)
-    label = EVENT_KINDS[kind]
+    """``kind`` as addresses write it: its French slug (EVENT_KIND_SLUGS)."""
+    code = EVENT_KIND_BY_SLUG.get(kind) or abort(404)
+    label = EVENT_KINDS[code]
     return serve(
-        Scope(("kind", kind), f"Relais — {label}", f"evenements-{kind}.ics", events=(Event.kind == kind,))
+        Scope(("kind", code), f"Relais — {label}", f"evenements-{kind}.ics", events=(Event.kind == code,))
     )
 
 
@@ -426,7 +427,7 @@ def event_component(event, host):
         paragraphs(
             "Cet événement est annulé." if cancelled else "",
             event.description,
-            "Réservé aux partenaires du réseau." if event.audience == "partenaires" else "",
+            "Réservé aux partenaires du réseau." if event.audience == "partners" else "",
             f"Accessibilité : {event.place.accessibility}"
             if event.place and event.place.accessibility
             else "",

@@ -18,6 +18,8 @@ PORTAL_PATHS = {
     "referrals.show": "/portail/orientations/{referral_id}",
 }
 
+from portal.store.models.vocab import EVENT_KIND_SLUGS
+
 
 def site_path(kind, item=None):
     """Path of a public page, relative to the site root, ending with '/'."""
@@ -30,6 +32,7 @@ def site_path(kind, item=None):
         "event": lambda event: f"agenda/{event.id}/",
         "meetings": lambda _: "rencontres/",
         "agenda": lambda _: "agenda/",
+        "agenda_kind": lambda kind: f"agenda/type/{EVENT_KIND_SLUGS[kind]}/",
     }
     return paths[kind](item)
 
@@ -43,7 +46,7 @@ def feed_path(scope, item=None):
     """Path of an iCalendar feed under the portal."""
     paths = {
         "all": lambda _: "calendrier/evenements.ics",
-        "kind": lambda kind: f"calendrier/type/{kind}.ics",
+        "kind": lambda kind: f"calendrier/type/{EVENT_KIND_SLUGS[kind]}.ics",
         "sector": lambda sector: f"calendrier/secteur/{sector.slug}.ics",
         "partner": lambda partner: f"calendrier/partenaire/{partner.slug}.ics",
         "permanences": lambda _: "calendrier/permanences.ics",

@@ -30,7 +30,7 @@ EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 UTC = UTC
 NEXT_YEAR = date.today().year + 1
 EVENT = {
-    "type_evenement": "rencontre",
+    "type_evenement": "partner_meeting",
     "titre": "Rencontre addictions",
     "theme": "",
     "description": "Avec le CSAPA.",
@@ -46,7 +46,7 @@ EVENT = {
     "inscriptions_ouverture_heure": "",
     "inscriptions_cloture_date": "",
     "inscriptions_cloture_heure": "",
-    "public": "partenaires",
+    "public": "partners",
 }
 
 
@@ -84,7 +84,7 @@ def world(app):
         )
         other = Place.create(name="Gymnase des Platanes", commune="Carcassonne")
         builder = Partner.create(
-            name="Occitan Construction", slug="occitan", status="published", kind="employeur"
+            name="Occitan Construction", slug="occitan", status="published", kind="employer"
         )
         pending = Partner.create(name="Association en attente", slug="attente", status="pending")
         topic = Topic.create(title="Addictions", status="accepted")
@@ -122,7 +122,7 @@ def event_data(world, **changes):
 def make_event(world, start=None, **fields):
     start = start or paris(date(NEXT_YEAR, 1, 15), 14)
     values = dict(
-        kind="rencontre",
+        kind="partner_meeting",
         title="Rencontre addictions",
         place=world["place"],
         sector=world["sector"],
@@ -222,7 +222,7 @@ def test_create_converts_paris_time_to_utc(app, staff, world, rebuilds, month, u
     assert response.status_code == 302 and response.headers["Location"].endswith(f"{BASE}/{event.id}")
     assert event.starts_at == datetime(NEXT_YEAR, month, 15, utc_hour, tzinfo=UTC)
     assert event.ends_at == datetime(NEXT_YEAR, month, 15, utc_hour + 2, 30, tzinfo=UTC)
-    assert (event.status, event.sequence, event.audience) == ("scheduled", 0, "partenaires")
+    assert (event.status, event.sequence, event.audience) == ("scheduled", 0, "partners")
     assert event.topic_id == world["topic"]
     assert event.sector_id == world["sector"]  # taken from the place
     assert rebuilds
@@ -443,7 +443,7 @@ def test_cancel_emails_a_cancelled_ics_and_closes_registration(app, staff, clien
 def test_duplicate_copies_the_fields_with_new_dates_and_nobody_registered(app, staff, world):
     organiser = Partner.get_by_id(world["builder"])
     source = make_event(
-        world, organiser=organiser, topic=world["topic"], description="Avec le CSAPA.", audience="partenaires"
+        world, organiser=organiser, topic=world["topic"], description="Avec le CSAPA.", audience="partners"
     )
     register(source.id, "Asso", "Alice", "alice@asso.example", 1)
     EventPartner.create(event=source, partner=organiser, contribution="Essai de nacelle")
@@ -459,7 +459,7 @@ def test_duplicate_copies_the_fields_with_new_dates_and_nobody_registered(app, s
         "inscriptions_ouverture_heure": "",
         "inscriptions_cloture_date": f"{NEXT_YEAR}-02-10",
         "theme": str(world["topic"]),
-        "public": "partenaires",
+        "public": "partners",
     }
     response = post(staff, f"{BASE}/{source.id}/copie", data)
     assert response.status_code == 302
@@ -480,7 +480,7 @@ def test_duplicate_copies_the_fields_with_new_dates_and_nobody_registered(app, s
         source.topic_id,
         source.place_id,
         source.capacity,
-        "partenaires",
+        "partners",
     )
     assert (copy.status, copy.sequence, copy.organiser_id) == ("scheduled", 0, organiser.id)
     assert copy.starts_at == paris(date(NEXT_YEAR, 2, 12), 14)
@@ -492,7 +492,7 @@ def test_duplicate_copies_the_fields_with_new_dates_and_nobody_registered(app, s
 
 
 def test_participations_and_job_offers(app, staff, world, rebuilds):
-    event = make_event(world, kind="forum-emploi", title="Forum emploi")
+    event = make_event(world, kind="job_fair", title="Forum emploi")
     edit = f"{BASE}/{event.id}"
     response = post(
         staff,
@@ -546,7 +546,7 @@ def test_participations_and_job_offers(app, staff, world, rebuilds):
 
 
 def test_ids_of_another_event_or_unknown_ids_are_404(app, staff, world):
-    forum = make_event(world, kind="forum-emploi", title="Forum emploi")
+    forum = make_event(world, kind="job_fair", title="Forum emploi")
     other = make_event(world, title="Autre")
     participation = EventPartner.create(event=forum, partner=world["builder"])
     offer = JobOffer.create(participation=participation, title="Manœuvre BTP")

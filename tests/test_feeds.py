@@ -95,7 +95,7 @@ def network(app):
 def make_event(network, **fields):
     day = next_date(3)
     values = dict(
-        kind="rencontre",
+        kind="partner_meeting",
         title="Rencontre santé mentale",
         description="Échanges.",
         starts_at=paris(day),
@@ -172,9 +172,15 @@ def test_every_feed_parses_with_two_parsers(demo, client, path):
     assert len(by_uid(calendar)) == len(calendar.events), "UIDs are unique"
 
 
+# The addresses of the feeds per kind of event, as subscribers have them.
+KIND_SLUGS = ["rencontre", "forum-emploi", "aller-vers", "concertation", "autre"]
+
+
 def test_demo_feeds_list_every_kind_and_sector(demo, client):
-    for kind in EVENT_KINDS:
-        parse(fetch(client, f"/type/{kind}.ics"))
+    assert len(KIND_SLUGS) == len(EVENT_KINDS)
+    for slug in KIND_SLUGS:
+        parse(fetch(client, f"/type/{slug}.ics"))
+    assert client.get(FEEDS + "/type/job_fair.ics").status_code == 404  # the stored code is no address
     with demo.app_context():
         slugs = [sector.slug for sector in Sector.select()]
     for slug in slugs:
@@ -336,9 +342,9 @@ def test_unpublished_partners_permanences_are_not_published(network, client):
 
 def test_each_feed_holds_its_own_events(network, client):
     other = Sector.create(name="Ozanam", slug="ozanam")
-    forum = make_event(network, kind="forum-emploi", title="Forum emploi", organiser=network.partner)
-    cafe = make_event(network, kind="aller-vers", title="Café", sector=other)
-    joined = make_event(network, kind="autre", title="Fête de quartier", sector=other)
+    forum = make_event(network, kind="job_fair", title="Forum emploi", organiser=network.partner)
+    cafe = make_event(network, kind="outreach", title="Café", sector=other)
+    joined = make_event(network, kind="other", title="Fête de quartier", sector=other)
     EventPartner.create(event=joined, partner=network.partner)
     old = make_event(
         network,
@@ -720,7 +726,7 @@ def test_the_page_lists_every_feed_twice(demo, client):
     html = response.get_data(as_text=True)
     with demo.app_context():
         paths = ["calendrier/evenements.ics", "calendrier/permanences.ics"]
-        paths += [f"calendrier/type/{kind}.ics" for kind in EVENT_KINDS]
+        paths += [f"calendrier/type/{slug}.ics" for slug in KIND_SLUGS]
         paths += [f"calendrier/secteur/{sector.slug}.ics" for sector in Sector.select()]
         paths += [f"calendrier/partenaire/{partner.slug}.ics" for partner in Partner.published()]
     for path in paths:

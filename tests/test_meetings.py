@@ -29,7 +29,7 @@ def make_event(capacity=10, **fields):
     )
     start = utcnow().replace(microsecond=0) + timedelta(days=10)
     defaults = dict(
-        kind="rencontre",
+        kind="partner_meeting",
         title="Rencontre addictions",
         capacity=capacity,
         place=place,

@@ -23,7 +23,7 @@ def test_duplicate_slug_is_refused(any_app):
         (Partner, {"name": "X", "slug": "x", "kind": "secte"}),
         (Partner, {"name": "X", "slug": "x", "siret": "123"}),
         (Event, {"kind": "fete", "title": "X"}),
-        (Event, {"kind": "rencontre", "title": "X", "status": "reporte"}),
+        (Event, {"kind": "partner_meeting", "title": "X", "status": "reporte"}),
     ],
 )
 def test_values_outside_the_vocabulary_are_refused(any_app, model, fields):
@@ -37,7 +37,7 @@ def test_values_outside_the_vocabulary_are_refused(any_app, model, fields):
 def test_event_cannot_end_before_it_starts(any_app):
     start = datetime(2026, 12, 1, 13, tzinfo=UTC)
     with pytest.raises(IntegrityError), db.atomic():
-        Event.create(kind="rencontre", title="X", starts_at=start, ends_at=start - timedelta(hours=1))
+        Event.create(kind="partner_meeting", title="X", starts_at=start, ends_at=start - timedelta(hours=1))
 
 
 def test_partner_account_needs_a_partner(any_app):
@@ -80,7 +80,7 @@ def test_deleting_a_place_in_use_is_refused(any_app):
 def test_timestamps_are_timezone_aware(any_app):
     paris = timezone(timedelta(hours=2))
     start = datetime(2026, 7, 2, 14, 0, tzinfo=paris)
-    event = Event.create(kind="aller-vers", title="Café", starts_at=start, ends_at=start + timedelta(hours=2))
+    event = Event.create(kind="outreach", title="Café", starts_at=start, ends_at=start + timedelta(hours=2))
     stored = Event.get_by_id(event.id)
     assert stored.starts_at == start
     assert stored.starts_at.tzinfo is not None
@@ -90,7 +90,7 @@ def test_timestamps_are_timezone_aware(any_app):
 
 def test_naive_datetimes_are_refused(any_app):
     with pytest.raises(ValueError, match="naive"):
-        Event.create(kind="autre", title="X", starts_at=datetime(2026, 1, 1), ends_at=datetime(2026, 1, 1))
+        Event.create(kind="other", title="X", starts_at=datetime(2026, 1, 1), ends_at=datetime(2026, 1, 1))
 
 
 def test_themes_come_from_data_inclusion(any_app):
@@ -121,7 +121,7 @@ def test_slugify():
 def test_sequence_goes_up_when_subscribers_must_see_it(any_app):
     start = datetime(2026, 12, 1, 13, tzinfo=UTC)
     event = Event.create(
-        kind="rencontre", title="Rencontre", starts_at=start, ends_at=start + timedelta(hours=2)
+        kind="partner_meeting", title="Rencontre", starts_at=start, ends_at=start + timedelta(hours=2)
     )
     event.title = "Rencontre santé mentale"  # wording only
     event.save()

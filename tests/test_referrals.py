@@ -124,7 +124,7 @@ def form_data(client, **changes):
         "person_phone": "06 39 98 12 34",
         "person_email": "",
         "need": "Dette de loyer de 3 mois, risque d'expulsion ; a besoin d'un dossier FSL.",
-        "urgency": "urgente",
+        "urgency": "urgent",
         "consent": "y",
         "consent_date": date.today().isoformat(),
         "consent_method": "oral_face",
@@ -184,7 +184,7 @@ def test_the_whole_loop_through_real_smtp(app, world):
     smtp = world["smtp"]
     samira = client_for(app, "samira@relais.example")
     referral = create_referral(app, samira, world["maison"])
-    assert referral.status == "sent" and referral.person_name == "Awa D." and referral.urgency == "urgente"
+    assert referral.status == "sent" and referral.person_name == "Awa D." and referral.urgency == "urgent"
     assert referral.consent_at is not None and referral.consent_method == "oral_face"
 
     assert send_mail(app) == (2, 0)  # the contact address (link) and the partner account (inbox)
@@ -262,18 +262,18 @@ def test_a_partner_account_answers_from_its_inbox(app, world):
     assert listed(referral, inbox) and "Awa" not in inbox  # lists show no personal data
     path = f"/portail/orientations/{referral.id}"
     assert "Awa D." in page(gerard.get(path))
-    response = post_action(gerard, path, "refuser", **{"declined-decline_reason": "autre"})
+    response = post_action(gerard, path, "refuser", **{"declined-decline_reason": "other"})
     assert response.status_code == 400 and "Expliquez la raison" in page(response)
     response = post_action(
         gerard,
         path,
         "refuser",
-        **{"declined-decline_reason": "pas_de_place", "declined-comment": "Liste d'attente pleine."},
+        **{"declined-decline_reason": "no_capacity", "declined-comment": "Liste d'attente pleine."},
     )
     assert response.status_code == 302
     with app.app_context():
         stored = Referral.get_by_id(referral.id)
-        assert stored.status == "declined" and stored.decline_reason == "pas_de_place"
+        assert stored.status == "declined" and stored.decline_reason == "no_capacity"
         assert [t.actor_id for t in stored.transitions.order_by(ReferralTransition.id)][-1] == world[
             "maison_user"
         ].id
@@ -373,7 +373,7 @@ def fresh_referral(world, status="sent", now=None):
     return Referral.get_by_id(referral.id)
 
 
-DETAILS = {"declined": {"decline_reason": "hors_secteur"}, "closed": {"outcome": "person_unreachable"}}
+DETAILS = {"declined": {"decline_reason": "out_of_area"}, "closed": {"outcome": "person_unreachable"}}
 ACTOR_KINDS = ["partner", "sender", "system"]
 
 
@@ -452,7 +452,7 @@ def test_two_answers_at_once_only_one_wins(any_app):
 
     threads = [
         threading.Thread(target=answer, args=("accepted", {})),
-        threading.Thread(target=answer, args=("declined", {"decline_reason": "pas_de_place"})),
+        threading.Thread(target=answer, args=("declined", {"decline_reason": "no_capacity"})),
     ]
     for thread in threads:
         thread.start()
@@ -479,11 +479,11 @@ def test_invalid_moves_over_http_are_409_in_french(app, world):
         response
     )
     assert (
-        post_action(gerard, path, "refuser", **{"declined-decline_reason": "hors_secteur"}).status_code == 302
+        post_action(gerard, path, "refuser", **{"declined-decline_reason": "out_of_area"}).status_code == 302
     )
     for action in ["accepter", "refuser", "cloturer", "prise-en-charge"]:
         response = post_action(
-            gerard, path, action, **{"declined-decline_reason": "hors_secteur", "closed-outcome": "resolved"}
+            gerard, path, action, **{"declined-decline_reason": "out_of_area", "closed-outcome": "resolved"}
         )
         assert response.status_code == 409 and "« Refusée »" in page(response)
     response = post_action(samira, path, "retirer")
@@ -503,7 +503,7 @@ def test_a_used_link_offers_a_new_one(app, world):
     browser = app.test_client()
     browser.get(path)
     assert (
-        post_action(browser, path, "refuser", **{"declined-decline_reason": "hors_competence"}).status_code
+        post_action(browser, path, "refuser", **{"declined-decline_reason": "out_of_scope"}).status_code
         == 200
     )
     response = browser.get(path)
@@ -791,7 +791,7 @@ def test_html_in_every_text_field_stays_text(app, world):
         gerard,
         f"/portail/orientations/{third.id}",
         "refuser",
-        **{"declined-decline_reason": "autre", "declined-comment": EVIL},
+        **{"declined-decline_reason": "other", "declined-comment": EVIL},
     )
     pages += [
         samira.get(f"/portail/orientations/{referral.id}"),
@@ -859,14 +859,14 @@ def test_statistics_of_meetings_and_permanences(app, world):
     with app.app_context():
         place = Place.create(name="Maison de quartier", sector=world["viguier"])
         held = Event.create(
-            kind="rencontre",
+            kind="partner_meeting",
             title="Rencontre logement",
             starts_at=utcnow() - timedelta(days=3),
             ends_at=utcnow() - timedelta(days=3) + timedelta(hours=2),
             sector=world["viguier"],
         )
         Event.create(
-            kind="rencontre",
+            kind="partner_meeting",
             title="À venir",
             starts_at=utcnow() + timedelta(days=3),
             ends_at=utcnow() + timedelta(days=3, hours=2),

@@ -63,7 +63,7 @@ def demo_site(tmp_path_factory):
         )
         start = datetime.now(UTC) + timedelta(days=20)
         Event.create(
-            kind="rencontre",
+            kind="partner_meeting",
             title="<img src=x onerror=alert('evt')>",
             topic=topic,
             place=place,

@@ -38,17 +38,17 @@ FIELDS = [
 # data·inclusion typologies we recognise, mapped to our kinds of partner.
 TYPOLOGIES = {
     "ASSO": "association",
-    "CAF": "institution",
-    "CPAM": "institution",
-    "FT": "institution",
-    "PE": "institution",
-    "ML": "institution",
-    "MSA": "institution",
-    "CCAS": "collectivite",
-    "CIAS": "collectivite",
-    "MUNI": "collectivite",
-    "DEPT": "collectivite",
-    "REG": "collectivite",
+    "CAF": "public_service",
+    "CPAM": "public_service",
+    "FT": "public_service",
+    "PE": "public_service",
+    "ML": "public_service",
+    "MSA": "public_service",
+    "CCAS": "local_authority",
+    "CIAS": "local_authority",
+    "MUNI": "local_authority",
+    "DEPT": "local_authority",
+    "REG": "local_authority",
 }
 LIMITS = {
     "nom": 200,
@@ -145,7 +145,7 @@ def parse_structure(record, vocabularies):
         if len(text[key]) > limit:
             raise ValueError(f"« {key} » dépasse {limit} caractères")
     kind = record.get("typologie") or "association"
-    kind = TYPOLOGIES.get(kind, kind if kind in PARTNER_TYPES else "autre")
+    kind = TYPOLOGIES.get(kind, kind if kind in PARTNER_TYPES else "other")
     fields = {
         "name": name,
         "kind": kind,

@@ -316,7 +316,7 @@ class SiteData:
 
     def event_pages(self, helpers):
         upcoming = self.upcoming_events()
-        meetings = [e for e in self.events if e.kind == "rencontre"]
+        meetings = [e for e in self.events if e.kind == "partner_meeting"]
         topic_events = defaultdict(list)
         for event in meetings:
             topic_events[event.topic_id].append(event)
@@ -363,14 +363,14 @@ class SiteData:
 
     def agenda_pages(self, helpers, upcoming):
         kinds = [("agenda/", "Tout")] + [
-            (f"agenda/type/{code}/", label) for code, label in EVENT_KINDS.items()
+            (urls.site_path("agenda_kind", code), label) for code, label in EVENT_KINDS.items()
         ]
         sectors = [(f"agenda/secteur/{s.slug}/", s.name) for s in self.sectors]
         filters = {"kinds": kinds, "sectors": sectors}
         views = [("agenda/", "Agenda", upcoming, ("all",))]
         views += [
             (
-                f"agenda/type/{code}/",
+                urls.site_path("agenda_kind", code),
                 f"Agenda — {label}",
                 [e for e in upcoming if e.kind == code],
                 ("kind", code),

@@ -19,7 +19,7 @@ from portal.store.models.vocab import PARTNER_STATUSES, PARTNER_TYPES
 class Partner(TimestampedModel):
     name = CharField(max_length=200)
     slug = CharField(max_length=80, unique=True)
-    kind = CharField(max_length=20, default="association", constraints=[one_of("kind", PARTNER_TYPES)])
+    kind = CharField(max_length=30, default="association", constraints=[one_of("kind", PARTNER_TYPES)])
     siret = CharField(max_length=14, null=True, constraints=[Check("siret IS NULL OR length(siret) = 14")])
     address = CharField(max_length=200, default="")
     address_extra = CharField(max_length=200, default="")

@@ -29,7 +29,7 @@ class Referral(TimestampedModel):
     need = TextField(default="")
     consent_at = UTCDateTimeField(null=True)
     consent_method = CharField(max_length=120, default="")
-    urgency = CharField(max_length=10, default="normale", constraints=[one_of("urgency", URGENCIES)])
+    urgency = CharField(max_length=10, default="normal", constraints=[one_of("urgency", URGENCIES)])
     status = CharField(max_length=10, default="sent", constraints=[one_of("status", REFERRAL_STATUSES)])
     outcome = CharField(
         max_length=20, null=True, constraints=[one_of("outcome", REFERRAL_OUTCOMES, nullable=True)]

@@ -2,13 +2,13 @@
 
 PARTNER_TYPES = {
     "association": "Association",
-    "institution": "Institution, service public",
-    "collectivite": "Collectivité territoriale",
-    "bailleur": "Bailleur social",
-    "regie": "Régie de quartier",
-    "employeur": "Employeur",
-    "sante": "Établissement de santé",
-    "autre": "Autre",
+    "public_service": "Institution, service public",
+    "local_authority": "Collectivité territoriale",
+    "social_landlord": "Bailleur social",
+    "neighbourhood_enterprise": "Régie de quartier",
+    "employer": "Employeur",
+    "health": "Établissement de santé",
+    "other": "Autre",
 }
 PARTNER_STATUSES = {
     "pending": "En attente de validation",
@@ -30,14 +30,25 @@ WEEKDAYS = {
     "SU": "dimanche",
 }
 EVENT_KINDS = {
-    "rencontre": "Rencontre inter-partenaires",
-    "forum-emploi": "Forum emploi",
-    "aller-vers": "Aller vers",
-    "concertation": "Réunion de concertation",
-    "autre": "Autre événement",
+    "partner_meeting": "Rencontre inter-partenaires",
+    "job_fair": "Forum emploi",
+    "outreach": "Aller vers",
+    "consultation": "Réunion de concertation",
+    "other": "Autre événement",
 }
+# Each kind of event in public addresses (the feed calendrier/type/<slug>.ics,
+# the site's agenda/type/<slug>/): the French words these addresses always had,
+# so subscriptions and links keep working.
+EVENT_KIND_SLUGS = {
+    "partner_meeting": "rencontre",
+    "job_fair": "forum-emploi",
+    "outreach": "aller-vers",
+    "consultation": "concertation",
+    "other": "autre",
+}
+EVENT_KIND_BY_SLUG = {slug: code for code, slug in EVENT_KIND_SLUGS.items()}
 EVENT_STATUSES = {"scheduled": "Prévu", "cancelled": "Annulé"}
-AUDIENCES = {"public": "Ouvert à tous", "partenaires": "Réservé aux partenaires"}
+AUDIENCES = {"public": "Ouvert à tous", "partners": "Réservé aux partenaires"}
 TOPIC_STATUSES = {
     "proposed": "Proposé",
     "accepted": "Retenu",
@@ -68,13 +79,13 @@ REFERRAL_OUTCOMES = {
     "person_unreachable": "Personne injoignable",
 }
 DECLINE_REASONS = {
-    "hors_competence": "Hors de nos compétences",
-    "hors_secteur": "Hors de notre secteur",
-    "pas_de_place": "Pas de place actuellement",
-    "deja_suivie": "Personne déjà suivie",
-    "autre": "Autre raison",
+    "out_of_scope": "Hors de nos compétences",
+    "out_of_area": "Hors de notre secteur",
+    "no_capacity": "Pas de place actuellement",
+    "already_followed": "Personne déjà suivie",
+    "other": "Autre raison",
 }
-URGENCIES = {"normale": "Normale", "urgente": "Urgente"}
+URGENCIES = {"normal": "Normale", "urgent": "Urgente"}
 CONSENT_METHODS = {
     "oral_face": "À l'oral, en face à face",
     "oral_phone": "À l'oral, par téléphone",

@@ -148,7 +148,7 @@ def render_form(form, source=None):
 
 @bp.route("/nouveau", methods=["GET", "POST"])
 def create():
-    form = event_form(data={"type_evenement": "rencontre", "public": "public"})
+    form = event_form(data={"type_evenement": "partner_meeting", "public": "public"})
     if not form.validate_on_submit():
         return render_form(form)
     with write_lock():

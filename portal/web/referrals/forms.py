@@ -62,7 +62,7 @@ class ReferralForm(FlaskForm):
             Length(max=NEED_MAX, message=f"{NEED_MAX} caractères au maximum."),
         ],
     )
-    urgency = ChoiceField("Urgence", choices=lambda: options(URGENCIES), default="normale", radios=True)
+    urgency = ChoiceField("Urgence", choices=lambda: options(URGENCIES), default="normal", radios=True)
     consent = BooleanField(
         "La personne est d'accord pour que ses coordonnées et son besoin soient transmis à cette structure.",
         validators=[DataRequired("Sans l'accord de la personne, l'orientation ne peut pas être envoyée.")],
@@ -131,7 +131,7 @@ class DeclineForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        if self.decline_reason.data == "autre" and not self.comment.data:
+        if self.decline_reason.data == "other" and not self.comment.data:
             self.comment.errors.append("Expliquez la raison du refus en quelques mots.")
             return False
         return valid
