@@ -200,7 +200,8 @@ def meetings(period, now):
             entry["registered"] += registration.seats
             entry["checked"] += registration.attended is not None
             entry["present"] += registration.seats if registration.attended else 0
-    return [(EVENT_KINDS[kind], entry) for kind, entry in sorted(table.items())]
+    rows = [(EVENT_KINDS[kind], entry) for kind, entry in table.items()]
+    return sorted(rows, key=lambda row: row[0])  # in the order of the names users read
 
 
 def permanences(period):
