@@ -289,8 +289,9 @@ def link_page(token, referral, forms, status=200):
 @no_store
 @no_referrer
 def answer(token):
-    """The emailed page. A GET changes nothing (mail scanners open links
-    before people do): "vue" comes with the partner's first click."""
+    """The emailed page. A GET leaves the state alone (mail scanners open links
+    before people do; the access is logged, the data was shown): "vue" comes
+    with the partner's first click."""
     referral, _, problem = read_link(token)
     return problem or link_page(token, referral, answer_forms())
 
