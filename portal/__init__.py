@@ -1,6 +1,7 @@
 """Relais: the portal of a social mediation team's partner network."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -51,6 +52,10 @@ def default_config(app):
         "PROXIES": 0,  # reverse proxies in front of the portal (nginx: 1)
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # "Rester connecté": a month, not Flask-Login's year; a logout ends it anyway.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
     }
 
@@ -72,7 +77,9 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     check_secret_key(app)
     if app.config["BASE_URL"].startswith("https://"):
+        # Neither login cookie may ever travel over plain http.
         app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["PROXIES"]:
         # Trust X-Forwarded-* from that many proxies, so that rate limits see
@@ -84,6 +91,9 @@ def create_app(test_config=None):
     # Peewee connects on the first query of a request; close at its end.
     app.teardown_request(close_connection)
 
+    from portal.web.helpers import register_converters
+
+    register_converters(app)  # before the blueprints: their <int:…> must be bounded
     web.register(app)
 
     from portal.mail.sender import init_app as init_mail

@@ -91,26 +91,59 @@ def build_site_command():
 
 
 @click.command("import-partners")
-@click.argument("path", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("structures", type=click.Path(dir_okay=False))
+@click.option("--services", type=click.Path(dir_okay=False), help="Fichier des services data·inclusion.")
+@click.option("--code-postal", "postcodes", multiple=True, help="Ne garder que ce code postal (répétable).")
+@click.option("--code-insee", "insee_codes", multiple=True, help="Ne garder que cette commune (répétable).")
+@click.option("--departement", default="", help="Ne garder que ce département (11, 2A, 974…).")
+@click.option(
+    "--en-attente", "pending", is_flag=True, help="Laisser les structures en attente de modération."
+)
+@click.option("--dry-run", is_flag=True, help="Tout vérifier sans rien enregistrer.")
 @with_appcontext
-def import_partners_command(path):
-    """Importe des structures (JSON au format data·inclusion) et les publie."""
-    import json
+def import_partners_command(structures, services, postcodes, insee_codes, departement, pending, dry_run):
+    """Importe des structures et services data·inclusion (JSON, CSV) ou un tableur.
 
-    from portal.services.datainclusion import import_structures
+    Code de sortie : 0 tout est importé, 1 des enregistrements ont été ignorés,
+    2 un fichier est illisible."""
+    from portal.services.datainclusion.command import run_import
 
-    try:
-        records = json.load(path)
-    except json.JSONDecodeError as error:
-        raise click.ClickException(f"Ce fichier n'est pas du JSON valide (ligne {error.lineno}).") from error
-    count, errors = import_structures(records)
+    code, lines, errors = run_import(
+        structures, services, postcodes, insee_codes, departement, pending=pending, dry_run=dry_run
+    )
     for line in errors:
-        click.echo(f"Ignorée — {line}", err=True)
-    click.echo(f"{count} structure(s) importée(s) ou mise(s) à jour, {len(errors)} ignorée(s).")
-    if count:
-        click.echo("Lancez « relais build-site » pour les publier sur le site.")
-    if errors:
-        raise SystemExit(1)
+        click.echo(line, err=True)
+    for line in lines:
+        click.echo(line)
+    raise SystemExit(code)
+
+
+@click.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+@with_appcontext
+def export_command(directory):
+    """Écrit l'annuaire publié au format data·inclusion v1 (structures.json, services.json)."""
+    import json
+    from pathlib import Path
+
+    from portal.services.datainclusion.export import export, extension
+    from portal.web.exports import export_settings
+
+    settings = export_settings()
+    structures, services = export(settings)
+    files = {
+        "structures.json": structures,
+        "services.json": services,
+        "relais-extension.json": extension(settings, structures),
+    }
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, records in files.items():
+        (folder / name).write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    click.echo(
+        f"{len(structures)} structure(s) et {len(services)} service(s) écrits dans {folder} "
+        f"(source « {settings.source} »)."
+    )
 
 
 @click.command("send-reminders")
@@ -186,6 +219,7 @@ def register_commands(app):
         create_user_command,
         build_site_command,
         import_partners_command,
+        export_command,
         send_mail_command,
         send_reminders_command,
         maintenance_command,

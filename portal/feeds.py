@@ -285,8 +285,8 @@ def narrowed(query, conditions):
 
 
 def visible_permanence():
-    """The team's own permanences and those of published partners."""
-    return Permanence.partner.is_null() | (Partner.status == "published")
+    """The team's own permanences and those of published partners (drafts of an import aside)."""
+    return ~Permanence.draft & (Permanence.partner.is_null() | (Partner.status == "published"))
 
 
 def scope_events(scope, cutoff):

@@ -6,6 +6,8 @@ portal pages link to them, so they are defined once, here.
 
 from urllib.parse import quote
 
+from portal.store.models.vocab import EVENT_KIND_SLUGS
+
 # Portal pages that emails link to, for code that runs without a request (the
 # services, cron). tests/test_urls.py checks each against Flask's URL map.
 PORTAL_PATHS = {
@@ -17,8 +19,6 @@ PORTAL_PATHS = {
     "referrals.answer": "/portail/orientations/reponse/{token}",
     "referrals.show": "/portail/orientations/{referral_id}",
 }
-
-from portal.store.models.vocab import EVENT_KIND_SLUGS
 
 
 def site_path(kind, item=None):

@@ -132,3 +132,75 @@ def test_behind_a_proxy_the_visitor_address_is_used(sqlite_url):
 
     assert [attempt("203.0.113.1") for _ in range(3)] == [400, 400, 429]
     assert attempt("203.0.113.2") == 400  # another visitor is not blocked
+
+
+def test_under_https_login_cookies_are_secure_and_hsts_is_sent(sqlite_url):
+    from tests.conftest import csrf_token, make_app
+
+    app = make_app(sqlite_url, BASE_URL="https://relais.example.org")
+    with app.app_context():
+        from portal.store.models import User
+
+        User.register(email="m@relais.example", password="mot-de-passe-solide", role="mediator")
+    client = app.test_client()
+    token = csrf_token(client, "https://relais.example.org/portail/connexion")
+    response = client.post(
+        "https://relais.example.org/portail/connexion",
+        headers={"Referer": "https://relais.example.org/portail/connexion"},  # checked under https
+        data={
+            "csrf_token": token,
+            "email": "m@relais.example",
+            "password": "mot-de-passe-solide",
+            "remember": "y",
+        },
+    )
+    cookies = {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+    for name in ("session", "remember_token"):
+        flags = [flag.strip().lower() for flag in cookies[name].split(";")]
+        assert "secure" in flags and "httponly" in flags and "samesite=lax" in flags, cookies[name]
+    hsts = response.headers["Strict-Transport-Security"]
+    assert int(hsts.removeprefix("max-age=").split(";")[0]) >= 31536000
+    assert "Strict-Transport-Security" in client.get("https://relais.example.org/portail/sante").headers
+
+
+def test_plain_http_sends_no_hsts(client):
+    assert "Strict-Transport-Security" not in client.get("/portail/connexion").headers
+
+
+def test_unknown_portal_paths_get_the_portal_policy(client):
+    for path in ("/portail/nimporte-quoi", "/portail/gestion/inconnue/1"):
+        response = client.get(path)
+        assert response.status_code == 404
+        policy = response.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in policy and "form-action 'self'" in policy, path
+
+
+def test_the_site_keeps_its_own_policy(client, built_site):
+    with client.get("/") as response:
+        assert "unsafe-inline" in response.headers["Content-Security-Policy"]
+
+
+def test_csv_answers_say_their_charset_once(app, client, login, make_user):
+    from datetime import timedelta
+
+    from portal.store.db import utcnow
+    from portal.store.models import EVENT_KINDS, Event
+
+    make_user("admin")
+    login("admin@relais.example", "mot-de-passe-solide")
+    with app.app_context():
+        start = utcnow() + timedelta(days=3)
+        event = Event.create(
+            kind=next(iter(EVENT_KINDS)),
+            title="Rencontre",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+        )
+    for url in (
+        "/portail/export/partenaires.csv",
+        "/portail/statistiques.csv",
+        f"/portail/rencontres/{event.id}/participants.csv",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8", url

@@ -3,6 +3,7 @@
 import pytest
 from flask import Blueprint
 
+from portal.store.models import User
 from portal.web.helpers import roles_required
 from tests.conftest import csrf_token
 
@@ -156,3 +157,105 @@ def test_create_user_command(runner, app):
         input="un-mot-de-passe-long\nun-mot-de-passe-long\n",
     )
     assert orphan.exit_code != 0 and "--partner" in orphan.output
+
+
+# -- a login ends for good ------------------------------------------------------------
+
+
+def logged_in_cookies(client, login, make_user, role="mediator"):
+    """Log in with "remember me" and return (user, session cookie, remember cookie)."""
+    user = make_user(role)
+    token = csrf_token(client, "/portail/connexion")
+    client.post(
+        "/portail/connexion",
+        data={"csrf_token": token, "email": user.email, "password": "mot-de-passe-solide", "remember": "y"},
+    )
+    assert client.get("/portail/").status_code == 200
+    session = client.get_cookie("session").value
+    remember = client.get_cookie("remember_token").value
+    return user, session, remember
+
+
+def replays(app, session=None, remember=None):
+    """A fresh browser holding only copies of the cookies: is it still logged in?"""
+    thief = app.test_client()
+    if session:
+        thief.set_cookie("session", session, domain="localhost")
+    if remember:
+        thief.set_cookie("remember_token", remember, domain="localhost")
+    response = thief.get("/portail/")
+    if response.status_code == 200:
+        return True
+    assert response.status_code == 302 and "/portail/connexion" in response.headers["Location"]
+    return False
+
+
+def test_copied_cookies_work_until_the_login_ends(app, client, login, make_user):
+    """The control: without a logout, each copy on its own logs in (so the tests below can fail)."""
+    _, session, remember = logged_in_cookies(client, login, make_user)
+    assert replays(app, session=session)
+    assert replays(app, remember=remember)
+
+
+def test_logout_ends_every_copy_of_the_cookies(app, client, login, make_user):
+    _, session, remember = logged_in_cookies(client, login, make_user)
+    token = csrf_token(client, "/portail/deconnexion")
+    assert client.post("/portail/deconnexion", data={"csrf_token": token}).status_code == 302
+    assert not replays(app, session=session)
+    assert not replays(app, remember=remember)
+    assert not replays(app, session=session, remember=remember)
+
+
+def test_logout_on_one_device_ends_the_others(app, client, login, make_user):
+    _, session, remember = logged_in_cookies(client, login, make_user)
+    other = app.test_client()
+    other.set_cookie("session", session, domain="localhost")
+    token = csrf_token(other, "/portail/deconnexion")
+    other.post("/portail/deconnexion", data={"csrf_token": token})
+    assert client.get("/portail/").status_code == 302
+    assert not replays(app, remember=remember)
+
+
+def change_password(user):
+    user.set_password("un-autre-mot-de-passe")
+    user.save()
+
+
+def deactivate(user):
+    user.active = False
+    user.save()
+
+
+def make_admin(user):
+    user.role = "admin"
+    user.save()
+
+
+@pytest.mark.parametrize("change", [change_password, deactivate, make_admin])
+def test_a_new_password_role_or_deactivation_ends_earlier_logins(app, client, login, make_user, change):
+    user, session, remember = logged_in_cookies(client, login, make_user)
+    with app.app_context():
+        change(User.get_by_id(user.id))
+    assert client.get("/portail/").status_code == 302
+    assert not replays(app, session=session)
+    assert not replays(app, remember=remember)
+
+
+def test_other_changes_keep_the_login(app, client, login, make_user):
+    user, session, _ = logged_in_cookies(client, login, make_user)
+    with app.app_context():
+        account = User.get_by_id(user.id)
+        account.name = "Samira O."
+        account.save()
+    assert replays(app, session=session)
+
+
+def test_cookies_never_carry_the_account_id(app, client, login, make_user):
+    user, _, remember = logged_in_cookies(client, login, make_user)
+    with client.session_transaction() as session:
+        assert session["_user_id"] == user.session_token != str(user.id)
+    assert remember.split("|")[0] == user.session_token
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)  # what a cookie of before held
+    client.delete_cookie("remember_token", domain="localhost")
+    assert client.get("/portail/").status_code == 302

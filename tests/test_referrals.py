@@ -1089,23 +1089,31 @@ def test_a_referral_number_too_big_for_the_database_is_not_found(app, world):
         assert post_action(client, huge, "retirer").status_code == 404, email
 
 
-@pytest.mark.parametrize(
-    "query", ["?au=9999-12-31", "?du=0001-01-01", "?du=0001-01-01&au=9999-12-31", "?du=9999-12-31"]
-)
-def test_extreme_periods_are_brought_back_into_range(app, world, query):
+@pytest.mark.parametrize("query", ["?au=9999-12-31", "?du=0001-01-01", "?du=9999-12-31&au=0001-01-01"])
+def test_days_outside_the_known_years_are_a_french_400(app, world, query):
+    samira = client_for(app, "samira@relais.example")
+    for path in ("/portail/statistiques", "/portail/statistiques.csv"):
+        response = samira.get(path + query)
+        assert response.status_code == 400, path
+        assert "Choisissez une date entre le 01/01/2000 et le 31/12/2099" in page(response)
+
+
+@pytest.mark.parametrize("query", ["?au=2099-12-31", "?du=2000-01-01&au=2099-12-31", "?du=2099-12-31"])
+def test_a_period_beyond_next_year_is_brought_back(app, world, query):
     samira = client_for(app, "samira@relais.example")
     create_referral(app, samira, world["maison"])
     response = samira.get("/portail/statistiques" + query)
     assert response.status_code == 200
     shown = page(response)
     assert "la période demandée a été ramenée" in shown
-    if "du=0001" in query:
-        assert 'value="2000-01-01"' in shown and "<strong>1</strong> orientation envoyée" in shown
-    if "9999" in query:
-        assert f'value="{date.today().year + 1}-12-31"' in shown
+    assert (
+        f'value="{date.today().year + 1}-12-31"' in shown
+        and "<strong>1</strong> orientation envoyée" in shown
+    )
     export = samira.get("/portail/statistiques.csv" + query)
     assert export.status_code == 200 and export.mimetype == "text/csv"
-    assert "\ufeffnumero;" in export.get_data(as_text=True)
+    assert f"-{date.today().year + 1}1231.csv" in export.headers["Content-Disposition"]
+    assert len(export.get_data(as_text=True).splitlines()) == 2  # the header and the referral
     usual = page(samira.get("/portail/statistiques"))
     assert "ramenée" not in usual and "<strong>1</strong> orientation envoyée" in usual
 

@@ -208,7 +208,8 @@ def permanences(period):
     """Per sector: office hours held in the period (up to today), and those closed."""
     last = min(period.end, period.today)
     query = Permanence.select().where(
-        (Permanence.valid_from <= last)
+        ~Permanence.draft
+        & (Permanence.valid_from <= last)
         & (Permanence.valid_to.is_null() | (Permanence.valid_to >= period.start))
     )
     if period.sector:

@@ -122,7 +122,7 @@ class SiteData:
         query = (
             Permanence.select(Permanence, Place)
             .join(Place)
-            .where(Permanence.valid_to.is_null() | (Permanence.valid_to >= self.today))
+            .where(~Permanence.draft, Permanence.valid_to.is_null() | (Permanence.valid_to >= self.today))
             .order_by(Permanence.title)
         )
         self.permanences = []

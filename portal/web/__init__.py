@@ -5,8 +5,7 @@ they apply live in portal.services.
 """
 
 from portal import feeds
-from portal.services import datainclusion
-from portal.web import auth, directory, errors, health, security, site, stats
+from portal.web import auth, directory, errors, exports, health, imports, security, site, stats
 from portal.web.admin import views as admin_views
 from portal.web.events import meetings, topics
 from portal.web.events import views as event_views
@@ -20,13 +19,14 @@ from portal.web.referrals import views as referral_views
 BLUEPRINTS = (
     health,
     auth,
-    datainclusion,
+    exports,
     feeds,
     partner_views,
     moderation,
     directory,
     meetings,
     admin_views,
+    imports,
     referral_views,
     stats,
     event_views,

@@ -55,6 +55,9 @@ def login():
 @bp.route("/deconnexion", methods=["GET", "POST"])
 def logout():
     if request.method == "POST":
+        if current_user.is_authenticated:
+            # Not only this browser's cookie: every copy of every cookie of the account.
+            current_user.end_sessions()
         logout_user()
         flash("Vous êtes déconnecté.", "success")
         return redirect(url_for("auth.login"))

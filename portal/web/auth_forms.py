@@ -1,6 +1,5 @@
 """The login form."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -8,7 +7,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length
 
-from portal.web.fields import REQUIRED
+from portal.web.fields import REQUIRED, FlaskForm
 
 
 class LoginForm(FlaskForm):

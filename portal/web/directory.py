@@ -5,6 +5,7 @@ from flask_login import login_required
 from peewee import fn
 
 from portal.store.models import SHAREABLE_FIELDS, Partner, PartnerSector, PartnerTheme, Sector, Theme
+from portal.web.helpers import page_number
 
 bp = Blueprint("directory", __name__, url_prefix="/portail")
 PER_PAGE = 30
@@ -33,7 +34,7 @@ def network_directory():
     words = request.args.get("q", "").strip()[:100]
     theme = Theme.get_or_none(Theme.slug == request.args.get("thematique", ""))
     sector = Sector.get_or_none(Sector.slug == request.args.get("secteur", ""))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     query = search(words, theme, sector)
     return render_template(
         "directory.html",

@@ -16,9 +16,9 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id):
+def load_user(session_token):
+    """The account whose current session token the cookie holds: a token
+    replaced at logout (or at a new password, role, deactivation) finds no one."""
     from portal.store.models import User
 
-    if not user_id.isdigit():
-        return None
-    return User.get_or_none(User.id == int(user_id))
+    return User.by_session_token(session_token)

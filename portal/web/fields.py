@@ -1,13 +1,17 @@
-"""Form plumbing every feature shares: fields, cleaners and their French messages."""
+"""Form plumbing every feature shares: the form base, fields, cleaners and
+their French messages."""
 
-from datetime import UTC, datetime, time
+import unicodedata
+from datetime import UTC, date, datetime, time
 
+import flask_wtf
 from wtforms import (
     DateField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -17,6 +21,42 @@ from wtforms.widgets import CheckboxInput, ListWidget, RadioInput
 from portal.services.schedule import PARIS
 
 REQUIRED = "Ce champ est obligatoire."
+# The largest whole number every column holds on both engines (PostgreSQL's integer).
+MAX_INTEGER = 2**31 - 1
+# The days the portal deals in: outside them, date arithmetic (a day after,
+# time zones) would overflow, and no event, referral or period is meant there.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+CONTROL_CHARACTER = (
+    "Ce texte contient un caractère invisible qui n'est pas accepté (caractère de contrôle). "
+    "Retapez-le, ou collez-le sans mise en forme."
+)
+LINE_BREAKS = {"\t", "\n", "\r"}  # what a text area may hold besides printable text
+
+
+def has_control_character(text, multiline=False):
+    """NUL, escape, bell…: nothing a person types, and NUL fails on PostgreSQL."""
+    return any(
+        unicodedata.category(char) == "Cc" and not (multiline and char in LINE_BREAKS) for char in text
+    )
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    """The base of every form of the portal (use it instead of Flask-WTF's):
+    no text field accepts a control character, whatever its own validators.
+
+    Checked after them, on the value the form would keep: a validator such as
+    Optional() stops the chain and clears earlier errors, it cannot clear this one."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            text = field.data if isinstance(field, StringField) and isinstance(field.data, str) else ""
+            if has_control_character(text, multiline=isinstance(field, TextAreaField)):
+                field.errors = [*field.errors, CONTROL_CHARACTER]
+                valid = False
+        return valid
 
 
 def cleaned(cleaner):
@@ -58,6 +98,9 @@ class NumberField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Indiquez un nombre entier, en chiffres.") from None
+        if self.data is not None and abs(self.data) > MAX_INTEGER:
+            self.data = None
+            raise ValueError("Ce nombre est trop grand.")
 
 
 class CheckboxesField(SelectMultipleField):

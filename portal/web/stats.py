@@ -2,7 +2,7 @@
 address, the figures from services/stats.py, drawn as a page (SVG charts drawn
 on the server) or a CSV download."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
@@ -12,7 +12,7 @@ from portal.services.datainclusion import spreadsheet_safe
 from portal.services.schedule import PARIS
 from portal.store.db import utcnow
 from portal.store.models import DECLINE_REASONS, REFERRAL_OUTCOMES, REFERRAL_STATUSES, Sector
-from portal.web.helpers import csv_response, roles_required
+from portal.web.helpers import csv_response, query_day, roles_required
 
 bp = Blueprint("stats", __name__, url_prefix="/portail")
 
@@ -20,18 +20,13 @@ bp = Blueprint("stats", __name__, url_prefix="/portail")
 # -- filters ------------------------------------------------------------------------
 
 
-def parse_day(value):
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None  # a mistyped date falls back to the default period
-
-
 def asked_period(args):
-    """The period and sector in the address (?du=2026-01-01&au=…&secteur=slug)."""
+    """The period and sector in the address (?du=2026-01-01&au=…&secteur=slug):
+    a mistyped day is the default one, a day outside the years the portal
+    knows a French 400 (query_day)."""
     return stats.period(
-        parse_day(args.get("du")),
-        parse_day(args.get("au")),
+        query_day(args.get("du")),
+        query_day(args.get("au")),
         Sector.get_or_none(Sector.slug == args.get("secteur", "")),
         datetime.now(PARIS).date(),
     )

@@ -7,6 +7,7 @@ The French labels users read live next to the codes they translate.
 
 from portal.store.models.accounts import User
 from portal.store.models.base import BaseModel, Sequenced, TimestampedModel, normalise_name, one_of, slugify
+from portal.store.models.datainclusion import ImportedService
 from portal.store.models.events import Event, EventPartner, JobOffer, Registration, Topic
 from portal.store.models.outbox import Outbox
 from portal.store.models.partners import SHARE_LEVELS, SHAREABLE_FIELDS, Partner, PartnerSector, PartnerTheme
@@ -35,4 +36,5 @@ MODELS = [
     ReferralTransition,
     ReferralAccess,
     Outbox,
+    ImportedService,
 ]

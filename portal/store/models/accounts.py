@@ -1,4 +1,12 @@
-"""Accounts of mediators, admins and partners."""
+"""Accounts of mediators, admins and partners.
+
+A login lasts as long as the account's session token: the session cookie and
+the remember cookie hold that token (not the account id), and every event that
+must end earlier logins (logout, new password, deactivation, new role) draws a
+new one, so that any copy of an old cookie no longer names anyone.
+"""
+
+import secrets
 
 from flask_login import UserMixin
 from peewee import (
@@ -15,6 +23,14 @@ from portal.store.models.partners import Partner
 from portal.store.models.vocab import ROLES, STAFF_ROLES
 
 
+def new_session_token():
+    return secrets.token_urlsafe(32)
+
+
+# Changing one of these ends the account's earlier logins (see User.save).
+ENDS_SESSIONS = {"password_hash", "role", "partner", "active"}
+
+
 class User(UserMixin, TimestampedModel):
     email = CharField(max_length=254, unique=True)
     name = CharField(max_length=160, default="")
@@ -25,12 +41,36 @@ class User(UserMixin, TimestampedModel):
     last_login_at = UTCDateTimeField(null=True)
     # Mediators with the same team see each other's referrals ("" is one team too).
     team = CharField(max_length=80, default="")
+    # What the session and remember cookies carry; replaced to end every login.
+    session_token = CharField(max_length=64, unique=True, default=new_session_token)
 
     class Meta:
         constraints = [Check("role <> 'partner' OR partner_id IS NOT NULL")]
 
     def __str__(self):
         return self.name or self.email
+
+    def get_id(self):
+        """Flask-Login's "alternative id": cookies name the token, never the id."""
+        return self.session_token
+
+    @classmethod
+    def by_session_token(cls, token):
+        if not token:
+            return None
+        return cls.get_or_none((cls.session_token == token) & cls.active)
+
+    def end_sessions(self):
+        """Every session and remember cookie of this account stops working (logout)."""
+        self.session_token = new_session_token()
+        User.update(session_token=self.session_token).where(User.id == self.id).execute()
+
+    def save(self, *args, **kwargs):
+        """A new password, role or partner, or a deactivation, ends every earlier
+        login, whichever page or command saves it."""
+        if self.id is not None and {field.name for field in self.dirty_fields} & ENDS_SESSIONS:
+            self.session_token = new_session_token()
+        return super().save(*args, **kwargs)
 
     @property
     def is_active(self):

@@ -5,6 +5,7 @@ import json
 from peewee import (
     CharField,
     Check,
+    DateField,
     ForeignKeyField,
     TextField,
     fn,
@@ -37,6 +38,14 @@ class Partner(TimestampedModel):
     contact_phone = CharField(max_length=20, default="")
     # Id of the record in an imported directory, so a re-import updates it.
     source_id = CharField(max_length=120, null=True, unique=True)
+    # Where an imported record came from (data·inclusion "source", "date_maj",
+    # "lien_source"), and its official codes (schema version 11). The export
+    # keeps the original source and id, so the record is not duplicated.
+    source = CharField(max_length=60, null=True)
+    source_updated_on = DateField(null=True)
+    source_url = CharField(max_length=500, default="")
+    insee_code = CharField(max_length=5, default="")
+    rna = CharField(max_length=10, default="")
     published_at = UTCDateTimeField(null=True)
     # Self-registration and self-service (schema version 2).
     consent_at = UTCDateTimeField(null=True)  # consent to publish the public fields

@@ -1,6 +1,7 @@
 """Permanences: recurring office hours, their closures and changed occurrences."""
 
 from peewee import (
+    BooleanField,
     CharField,
     Check,
     DateField,
@@ -39,6 +40,9 @@ class Permanence(Sequenced):
     valid_to = DateField(null=True)
     notes = TextField(default="")
     sequence = IntegerField(default=0)
+    # Drafted by an import from a service's hours: hidden from the site, the
+    # feeds and the export until a mediator checks it (schema version 11).
+    draft = BooleanField(default=False)
 
     SEQUENCE_FIELDS = (
         "place_id",

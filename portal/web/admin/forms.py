@@ -1,6 +1,5 @@
 """Forms of the staff pages: places, sectors, permanences, closures, changed occurrences."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     TextAreaField,
 )
@@ -18,6 +17,7 @@ from portal.web.fields import (
     MONTH_WEEKS,
     CheckboxesField,
     ChoiceField,
+    FlaskForm,
     NumberField,
     cleaned,
     date_field,

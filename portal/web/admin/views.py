@@ -27,7 +27,7 @@ from portal.store.models import (
     slugify,
 )
 from portal.web.admin.forms import ClosureForm, OccurrenceChangeForm, PermanenceForm, PlaceForm, SectorForm
-from portal.web.helpers import roles_required, settings
+from portal.web.helpers import page_number, roles_required, settings
 from portal.web.partners.forms import StaffPartnerForm
 from portal.web.partners.views import (
     CONTACT_FIELDS,
@@ -91,7 +91,7 @@ def partner_list():
     words = request.args.get("q", "").strip()[:100]
     status = request.args.get("statut", "") if request.args.get("statut") in PARTNER_STATUSES else ""
     sector = Sector.get_or_none(Sector.slug == request.args.get("secteur", ""))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     query = search_partners(words, status, sector)
     total = query.count()
     filters = {"q": words, "statut": status, "secteur": sector.slug if sector else ""}

@@ -2,7 +2,6 @@
 
 from datetime import time
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -21,6 +20,7 @@ from portal.web.fields import (
     CONTRACTS,
     REQUIRED,
     ChoiceField,
+    FlaskForm,
     NumberField,
     cleaned,
     date_field,

@@ -372,7 +372,7 @@ def participants_csv(event_id):
         )
     return Response(
         "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="participants-{event.id}.csv"'},
     )
 

@@ -144,7 +144,7 @@ def accept(topic_id):
 @bp.post("/<int:topic_id>/refuser")
 @roles_required(*STAFF)
 def decline(topic_id):
-    Topic.get_or_none(Topic.id == topic_id) or abort(404)
+    locked_proposal(topic_id)  # 404, or 409 if decided meanwhile: its form is no longer shown
     form = TopicDeclineForm(prefix=f"refus-{topic_id}")
     if not form.validate_on_submit():
         return show_index(sent=(topic_id, {"decline": form}))
@@ -163,7 +163,7 @@ def decline(topic_id):
 @bp.post("/<int:topic_id>/regrouper")
 @roles_required(*STAFF)
 def merge(topic_id):
-    Topic.get_or_none(Topic.id == topic_id) or abort(404)
+    locked_proposal(topic_id)  # 404, or 409 if decided meanwhile: its form is no longer shown
     form = TopicMergeForm(prefix=f"regroupement-{topic_id}").set_choices(accepted_topics())
     if not form.validate_on_submit():
         return show_index(sent=(topic_id, {"merge": form}))

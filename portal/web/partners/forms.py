@@ -1,6 +1,5 @@
 """Forms of partners: registration, self-service, staff edits, moderation."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,7 +16,7 @@ from portal.store.models import (
     PARTNER_TYPES,
     SHARE_LEVELS,
 )
-from portal.web.fields import REQUIRED, CheckboxesField, ChoiceField, cleaned, options, strip, text
+from portal.web.fields import REQUIRED, CheckboxesField, ChoiceField, FlaskForm, cleaned, options, strip, text
 
 
 class PartnerForm(FlaskForm):

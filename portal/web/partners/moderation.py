@@ -94,15 +94,16 @@ def approve(partner_id):
             partner.pending_changes = ""
             partner.save()
             template, subject = "partner_changes_approved", "Vos modifications sont en ligne"
-        mail.queue(
-            partner.contact_email,
-            subject,
-            template,
-            partner=partner,
-            public_link=settings().public_url("partner", partner),
-            link=self_service_link(partner),
-            base_url=settings().base_url,
-        )
+        if partner.contact_email:  # an imported structure may have no contact person
+            mail.queue(
+                partner.contact_email,
+                subject,
+                template,
+                partner=partner,
+                public_link=settings().public_url("partner", partner),
+                link=self_service_link(partner),
+                base_url=settings().base_url,
+            )
     request_rebuild()
     flash(f"« {partner.name} » est validé : le site public sera mis à jour dans quelques minutes.", "success")
     return redirect(url_for("moderation.queue"))
@@ -123,14 +124,15 @@ def reject(partner_id):
             partner.pending_changes = ""
             template, subject = "partner_changes_rejected", "Vos modifications n'ont pas été retenues"
         partner.save()
-        mail.queue(
-            partner.contact_email,
-            subject,
-            template,
-            partner=partner,
-            reason=form.reason.data,
-            link=self_service_link(partner),
-            base_url=settings().base_url,
-        )
+        if partner.contact_email:  # an imported structure may have no contact person
+            mail.queue(
+                partner.contact_email,
+                subject,
+                template,
+                partner=partner,
+                reason=form.reason.data,
+                link=self_service_link(partner),
+                base_url=settings().base_url,
+            )
     flash(f"La demande de « {partner.name} » est refusée ; la structure est prévenue par e-mail.", "success")
     return redirect(url_for("moderation.queue"))

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -10,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from portal.services.datainclusion import clean_email, clean_phone
 from portal.services.schedule import PARIS
 from portal.store.models import CONSENT_METHODS, DECLINE_REASONS, REFERRAL_OUTCOMES, URGENCIES
-from portal.web.fields import ChoiceField, cleaned, options, strip, text
+from portal.web.fields import ChoiceField, FlaskForm, cleaned, options, strip, text
 
 NEED_MAX = 2000
 COMMENT_MAX = 1000
