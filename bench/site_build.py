@@ -1,9 +1,12 @@
 """How long the public site takes to build, and how much memory, as partners grow.
 
 For N partners (with permanences and events) it builds the real site from a
-throw-away SQLite database, and, as a baseline measured in the same run, a
-plain `mkdocs build` of N static Markdown pages with the same theme. Each build
-runs in its own process so that its peak memory (RSS) is its own.
+throw-away SQLite database twice: in French only (PORTAL_SITE_LANGUAGES=fr)
+and in three languages (fr,en,ar: the tenant pages and bilingual posters once
+more per language). As the baseline, measured in the same run, a plain
+`mkdocs build` of as many static Markdown pages as the three-language site,
+with the same theme. Each build runs in its own process so that its peak
+memory (RSS) is its own.
 
     .venv/bin/python bench/site_build.py            # 500 and 5,000 partners
     .venv/bin/python bench/site_build.py 1000 2000  # other sizes
@@ -145,28 +148,31 @@ def measure(partners):
             "NO_MKDOCS_2_WARNING": "1",
         }
         make_database(env["PORTAL_DATABASE_URL"], partners)
-        baseline_config = make_static_docs(tmp / "baseline", partners)
-        base_time, base_rss = timed_child(["--child", "baseline", str(baseline_config), str(tmp / "b")], env)
-        site_time, site_rss = timed_child(["--child", "site", str(ROOT / "mkdocs.yml"), str(tmp / "s")], env)
-        pages = sum(1 for _ in (tmp / "s").rglob("index.html"))
-    return {
-        "partners": partners,
-        "pages": pages,
-        "site_s": site_time,
-        "site_mb": site_rss,
-        "baseline_s": base_time,
-        "baseline_mb": base_rss,
-        "ratio": site_time / base_time,
-    }
+        result = {"partners": partners}
+        for key, langs in (("one", "fr"), ("three", "fr,en,ar")):
+            site = tmp / f"site-{key}"
+            seconds, rss = timed_child(
+                ["--child", "site", str(ROOT / "mkdocs.yml"), str(site)],
+                {**env, "PORTAL_SITE_LANGUAGES": langs},
+            )
+            result[key] = {"s": seconds, "mb": rss, "pages": sum(1 for _ in site.rglob("index.html"))}
+        baseline_config = make_static_docs(tmp / "baseline", result["three"]["pages"] - 1)
+        seconds, rss = timed_child(["--child", "baseline", str(baseline_config), str(tmp / "b")], env)
+        result["baseline"] = {"s": seconds, "mb": rss, "pages": result["three"]["pages"]}
+    return result
 
 
 def main(sizes):
-    print(f"{'partners':>8} {'pages':>6} {'site (s)':>9} {'RSS (MB)':>9} {'baseline (s)':>13} {'ratio':>6}")
+    print(
+        f"{'partners':>8} {'pages fr':>8} {'fr (s)':>7} {'pages fr,en,ar':>14} {'fr,en,ar (s)':>12} "
+        f"{'RSS (MB)':>9} {'x fr':>5} {'plain MkDocs (s)':>16} {'x plain':>7}"
+    )
     for size in sizes:
         r = measure(size)
+        one, three, base = r["one"], r["three"], r["baseline"]
         print(
-            f"{r['partners']:>8} {r['pages']:>6} {r['site_s']:>9.1f} {r['site_mb']:>9.0f} "
-            f"{r['baseline_s']:>13.1f} {r['ratio']:>6.2f}"
+            f"{r['partners']:>8} {one['pages']:>8} {one['s']:>7.1f} {three['pages']:>14} {three['s']:>12.1f} "
+            f"{three['mb']:>9.0f} {three['s'] / one['s']:>5.2f} {base['s']:>16.1f} {three['s'] / base['s']:>7.2f}"
         )
 
 

@@ -150,9 +150,11 @@ def export_command(directory):
 @with_appcontext
 def send_reminders_command():
     """Envoie le rappel de la veille aux inscrits (peut être relancé sans doublon)."""
-    from portal.web.events.meetings import send_reminders
+    from portal.services.registrations import send_reminders
+    from portal.store.db import utcnow
+    from portal.web.helpers import settings
 
-    count = send_reminders()
+    count = send_reminders(settings(), utcnow())
     click.echo(f"{count} rappel(s) mis dans la file d'envoi (relais send-mail les envoie).")
 
 

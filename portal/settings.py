@@ -7,8 +7,9 @@ they get the base URL, the secret key and the delays they apply from here.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 
-from portal import urls
+from portal import feeds, urls
 from portal.services import tokens
 
 
@@ -24,11 +25,15 @@ class Settings:
     referral_expire_days: int = 30
     referral_sender_remind_days: int = 30
     referral_retention_days: int = 730
+    # ORGANIZER of the single-event .ics files (PORTAL_ORGANIZER_EMAIL, or the sender).
+    organizer_email: str = ""
+    organizer_name: str = ""
     # Called after a change that the public site shows (debounced rebuild in the portal).
     public_content_changed: Callable[[], object] = field(default=_nothing, compare=False)
 
     @classmethod
     def from_config(cls, config, public_content_changed=_nothing):
+        organizer = parseaddr(config.get("ORGANIZER_EMAIL") or config["MAIL_SENDER"])
         return cls(
             base_url=config["BASE_URL"].rstrip("/"),
             secret_key=config["SECRET_KEY"],
@@ -36,6 +41,8 @@ class Settings:
             referral_expire_days=config["REFERRAL_EXPIRE_DAYS"],
             referral_sender_remind_days=config["REFERRAL_SENDER_REMIND_DAYS"],
             referral_retention_days=config["REFERRAL_RETENTION_DAYS"],
+            organizer_name=organizer[0],
+            organizer_email=organizer[1],
             public_content_changed=public_content_changed,
         )
 
@@ -49,6 +56,11 @@ class Settings:
 
     def feed_urls(self, scope, item=None):
         return urls.feed_urls(self.base_url, scope, item)
+
+    @property
+    def publisher(self):
+        """Who publishes the calendars (their links, UIDs and ORGANIZER)."""
+        return feeds.Publisher(self.base_url, self.organizer_email, self.organizer_name)
 
     # -- signed links ---------------------------------------------------------------
 

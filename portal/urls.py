@@ -13,6 +13,7 @@ from portal.store.models.vocab import EVENT_KIND_SLUGS
 PORTAL_PATHS = {
     "partners.confirm": "/portail/partenaires/confirmer/{token}",
     "partners.open_space": "/portail/partenaires/espace/{token}",
+    "partners.confirm_contact_email": "/portail/partenaires/adresse/{token}",
     "moderation.queue": "/portail/moderation/",
     "topics.index": "/portail/themes/",
     "meetings.cancel": "/portail/rencontres/annulation/{token}",

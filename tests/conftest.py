@@ -244,6 +244,15 @@ def csrf_token(client, url):
     return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html)[1]
 
 
+def moderation_form(client, partner_id):
+    """What the moderation queue's "approve" form posts for a partner: the CSRF
+    token and the version the mediator saw."""
+    html = client.get("/portail/moderation/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html)[1]
+    form = re.search(rf'action="/portail/moderation/{partner_id}/approuver">(.*?)</form>', html, re.S)[1]
+    return {"csrf_token": token, "version": re.search(r'name="version" value="([^"]+)"', form)[1]}
+
+
 @pytest.fixture
 def login(client):
     def do_login(email, password):

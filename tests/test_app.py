@@ -197,7 +197,8 @@ def test_csv_answers_say_their_charset_once(app, client, login, make_user):
             ends_at=start + timedelta(hours=2),
         )
     for url in (
-        "/portail/export/partenaires.csv",
+        "/portail/export/structures.csv",
+        "/portail/export/services.csv",
         "/portail/statistiques.csv",
         f"/portail/rencontres/{event.id}/participants.csv",
     ):

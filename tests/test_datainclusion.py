@@ -406,7 +406,7 @@ def test_dates_from_datetime_strings():
 
 
 def test_a_flagged_duplicate_without_contact_can_be_approved(app, client, runner, tmp_path, login, make_user):
-    from tests.conftest import csrf_token
+    from tests.conftest import moderation_form
 
     twin = {**GOOD, "id": "soliguide--9", "nom": "Point justice (antenne)"}
     run(runner, write(tmp_path, [GOOD, twin]))
@@ -416,8 +416,7 @@ def test_a_flagged_duplicate_without_contact_can_be_approved(app, client, runner
     assert "Point justice (antenne)" in queue and "Point justice de l&#39;Aude" in queue  # the twin is shown
     with app.app_context():
         twin_id = Partner.get(Partner.source_id == "soliguide--9").id
-    token = csrf_token(client, "/portail/moderation/")
-    response = client.post(f"/portail/moderation/{twin_id}/approuver", data={"csrf_token": token})
+    response = client.post(f"/portail/moderation/{twin_id}/approuver", data=moderation_form(client, twin_id))
     assert response.status_code == 302
     with app.app_context():
         assert Partner.get_by_id(twin_id).status == "published"

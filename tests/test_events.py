@@ -8,6 +8,7 @@ import icalendar
 import pytest
 
 from portal.mail import sender as mail
+from portal.services import registrations
 from portal.services.schedule import PARIS
 from portal.store.db import utcnow
 from portal.store.models import (
@@ -21,7 +22,7 @@ from portal.store.models import (
     Sector,
     Topic,
 )
-from portal.web.events.meetings import register
+from portal.web.helpers import settings
 from tests.a11y import violations
 from tests.conftest import csrf_token
 
@@ -30,23 +31,23 @@ EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 UTC = UTC
 NEXT_YEAR = date.today().year + 1
 EVENT = {
-    "type_evenement": "partner_meeting",
-    "titre": "Rencontre addictions",
-    "theme": "",
+    "kind": "partner_meeting",
+    "title": "Rencontre addictions",
+    "topic_id": "",
     "description": "Avec le CSAPA.",
-    "lieu": "PLACE",
-    "secteur": "",
-    "date_debut": f"{NEXT_YEAR}-01-15",
-    "heure_debut": "14:00",
-    "date_fin": "",
-    "heure_fin": "17:00",
-    "capacite": "30",
-    "places_max": "3",
-    "inscriptions_ouverture_date": "",
-    "inscriptions_ouverture_heure": "",
-    "inscriptions_cloture_date": "",
-    "inscriptions_cloture_heure": "",
-    "public": "partners",
+    "place_id": "PLACE",
+    "sector_id": "",
+    "start_date": f"{NEXT_YEAR}-01-15",
+    "start_time": "14:00",
+    "end_date": "",
+    "end_time": "17:00",
+    "capacity": "30",
+    "max_seats_per_registration": "3",
+    "opens_date": "",
+    "opens_time": "",
+    "closes_date": "",
+    "closes_time": "",
+    "audience": "partners",
 }
 
 
@@ -68,10 +69,13 @@ def app_context(request):
 def rebuilds(monkeypatch):
     """Records the rebuilds asked for, instead of building the site in the background."""
     asked = []
-    monkeypatch.setattr("portal.web.events.views.request_rebuild", lambda: asked.append(True))
-    monkeypatch.setattr("portal.web.events.topics.request_rebuild", lambda: asked.append(True))
-    monkeypatch.setattr("portal.web.events.meetings.request_rebuild", lambda: asked.append(True))
+    monkeypatch.setattr("portal.web.helpers.request_rebuild", lambda app: asked.append(True))
     return asked
+
+
+def register(event_id, organisation, name, email, seats):
+    applicant = registrations.Applicant(organisation, name, email, seats)
+    return registrations.register(settings(), event_id, applicant, utcnow())
 
 
 @pytest.fixture
@@ -116,7 +120,7 @@ def post(client, url, data, form_url=None):
 
 
 def event_data(world, **changes):
-    return {**EVENT, "lieu": str(world["place"]), **changes}
+    return {**EVENT, "place_id": str(world["place"]), **changes}
 
 
 def make_event(world, start=None, **fields):
@@ -145,19 +149,19 @@ def form_of(event):
     )
     return {
         **EVENT,
-        "titre": event.title,
+        "title": event.title,
         "description": event.description,
-        "lieu": str(event.place_id),
-        "secteur": str(event.sector_id),
-        "date_debut": start.date().isoformat(),
-        "heure_debut": f"{start:%H:%M}",
-        "heure_fin": f"{end:%H:%M}",
-        "capacite": str(event.capacity),
-        "places_max": "3",
-        "inscriptions_ouverture_date": opens.date().isoformat(),
-        "inscriptions_ouverture_heure": f"{opens:%H:%M}",
-        "inscriptions_cloture_date": closes.date().isoformat(),
-        "inscriptions_cloture_heure": f"{closes:%H:%M}",
+        "place_id": str(event.place_id),
+        "sector_id": str(event.sector_id),
+        "start_date": start.date().isoformat(),
+        "start_time": f"{start:%H:%M}",
+        "end_time": f"{end:%H:%M}",
+        "capacity": str(event.capacity),
+        "max_seats_per_registration": "3",
+        "opens_date": opens.date().isoformat(),
+        "opens_time": f"{opens:%H:%M}",
+        "closes_date": closes.date().isoformat(),
+        "closes_time": f"{closes:%H:%M}",
     }
 
 
@@ -216,7 +220,7 @@ def test_create_converts_paris_time_to_utc(app, staff, world, rebuilds, month, u
     response = post(
         staff,
         BASE + "/nouveau",
-        event_data(world, date_debut=day, heure_fin="16:30", theme=str(world["topic"])),
+        event_data(world, start_date=day, end_time="16:30", topic_id=str(world["topic"])),
     )
     event = Event.get()
     assert response.status_code == 302 and response.headers["Location"].endswith(f"{BASE}/{event.id}")
@@ -236,15 +240,15 @@ def test_all_day_event_and_registration_window(app, staff, world):
         BASE + "/nouveau",
         event_data(
             world,
-            journee_entiere="y",
-            heure_debut="",
-            heure_fin="",
-            date_fin=f"{NEXT_YEAR}-07-16",
-            date_debut=f"{NEXT_YEAR}-07-15",
-            inscriptions_ouverture_date=f"{NEXT_YEAR}-06-01",
-            inscriptions_cloture_date=f"{NEXT_YEAR}-07-10",
-            inscriptions_cloture_heure="18:00",
-            capacite="",
+            all_day="y",
+            start_time="",
+            end_time="",
+            end_date=f"{NEXT_YEAR}-07-16",
+            start_date=f"{NEXT_YEAR}-07-15",
+            opens_date=f"{NEXT_YEAR}-06-01",
+            closes_date=f"{NEXT_YEAR}-07-10",
+            closes_time="18:00",
+            capacity="",
         ),
     )
     assert response.status_code == 302
@@ -264,27 +268,35 @@ def last_sunday_of_march(year):
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"titre": ""}, "Ce champ est obligatoire."),
-        ({"heure_fin": "13:00"}, "La fin doit être après le début."),
-        ({"date_fin": f"{NEXT_YEAR}-01-14"}, "La fin doit être après le début."),
-        ({"heure_debut": ""}, "Indiquez l'heure, ou cochez « Toute la journée »."),
-        ({"heure_debut": "14h70"}, "Indiquez une heure, par exemple 14:30."),
-        ({"date_debut": "31/02/2030"}, "Indiquez une date, par exemple 15/09/2026."),
-        ({"capacite": "-1"}, "Indiquez un nombre de places positif"),
-        ({"capacite": "trente"}, "Indiquez un nombre entier, en chiffres."),
-        ({"places_max": "0"}, "Indiquez un nombre entre 1 et 100."),
-        ({"type_evenement": "fete"}, "Ce choix n'existe pas."),
-        ({"lieu": "999"}, "Ce choix n'existe pas."),
+        ({"title": ""}, "Ce champ est obligatoire."),
+        ({"end_time": "13:00"}, "La fin doit être après le début."),
+        ({"end_date": f"{NEXT_YEAR}-01-14"}, "La fin doit être après le début."),
+        ({"start_time": ""}, "Indiquez l'heure, ou cochez « Toute la journée »."),
+        ({"start_time": "14h70"}, "Indiquez une heure, par exemple 14:30."),
+        ({"start_date": "31/02/2030"}, "Indiquez une date, par exemple 15/09/2026."),
+        # Years no event is meant for, which would break the feeds (issue 14, item 5).
+        ({"start_date": "9999-12-31"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"start_date": "0001-01-01"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"start_date": "01/01/1900"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"end_date": "2100-01-01"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"closes_date": "9999-12-31"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"opens_date": "1999-12-31"}, "Choisissez une date entre le 01/01/2000 et le 31/12/2099."),
+        ({"topic_id": "99999999999999999999"}, "Ce choix n'existe pas."),
+        ({"capacity": "-1"}, "Indiquez un nombre de places positif"),
+        ({"capacity": "trente"}, "Indiquez un nombre entier, en chiffres."),
+        ({"max_seats_per_registration": "0"}, "Indiquez un nombre entre 1 et 100."),
+        ({"kind": "fete"}, "Ce choix n'existe pas."),
+        ({"place_id": "999"}, "Ce choix n'existe pas."),
         (
             {
-                "inscriptions_ouverture_date": f"{NEXT_YEAR}-01-10",
-                "inscriptions_cloture_date": f"{NEXT_YEAR}-01-01",
+                "opens_date": f"{NEXT_YEAR}-01-10",
+                "closes_date": f"{NEXT_YEAR}-01-01",
             },
             "La clôture des inscriptions doit être après leur ouverture.",
         ),
-        ({"inscriptions_cloture_heure": "18:00"}, "Indiquez aussi la date."),
+        ({"closes_time": "18:00"}, "Indiquez aussi la date."),
         (
-            {"date_debut": last_sunday_of_march(NEXT_YEAR).isoformat(), "heure_debut": "02:30"},
+            {"start_date": last_sunday_of_march(NEXT_YEAR).isoformat(), "start_time": "02:30"},
             "Cette heure n'existe pas ce jour-là",
         ),
     ],
@@ -333,7 +345,7 @@ def test_moving_an_event_emails_registrants_an_ics_with_a_higher_sequence(app, s
     registered(app, event, "alice@asso.example", "bruno@asso.example")
     before = len(mailer.messages)
     data = form_of(event)
-    response = post(staff, f"{BASE}/{event.id}", {**data, "heure_debut": "15:00", "heure_fin": "18:00"})
+    response = post(staff, f"{BASE}/{event.id}", {**data, "start_time": "15:00", "end_time": "18:00"})
     assert response.status_code == 302
     assert "2 inscriptions prévenues par e-mail" in staff.get(response.headers["Location"]).get_data(
         as_text=True
@@ -352,7 +364,11 @@ def test_moving_an_event_emails_registrants_an_ics_with_a_higher_sequence(app, s
 def test_moving_to_another_place_notifies_too(app, staff, world, mailer):
     event = make_event(world)
     registered(app, event, "alice@asso.example")
-    post(staff, f"{BASE}/{event.id}", {**form_of(event), "lieu": str(world["other_place"]), "secteur": ""})
+    post(
+        staff,
+        f"{BASE}/{event.id}",
+        {**form_of(event), "place_id": str(world["other_place"]), "sector_id": ""},
+    )
     assert Event.get_by_id(event.id).sequence == 1
     assert Outbox.select().where(Outbox.subject.startswith("Changement")).count() == 1
 
@@ -365,7 +381,7 @@ def test_a_wording_only_edit_sends_nothing(app, staff, world, mailer, rebuilds):
     response = post(
         staff,
         f"{BASE}/{event.id}",
-        {**form_of(event), "titre": "Rencontre addictions et jeux", "description": "Programme complété."},
+        {**form_of(event), "title": "Rencontre addictions et jeux", "description": "Programme complété."},
     )
     assert response.status_code == 302
     stored = Event.get_by_id(event.id)
@@ -381,7 +397,7 @@ def test_more_seats_go_to_the_waiting_list(app, staff, world, mailer):
     event = make_event(world, capacity=1)
     registered(app, event, "alice@asso.example", "bruno@asso.example")
     assert Registration.get(Registration.contact_email == "bruno@asso.example").status == "waitlisted"
-    response = post(staff, f"{BASE}/{event.id}", {**form_of(event), "capacite": "2"})
+    response = post(staff, f"{BASE}/{event.id}", {**form_of(event), "capacity": "2"})
     assert "Place(s) attribuée(s) à : bruno" in staff.get(response.headers["Location"]).get_data(as_text=True)
     assert Registration.get(Registration.contact_email == "bruno@asso.example").status == "confirmed"
     assert Event.get_by_id(event.id).sequence == 0  # a capacity is not a date: no change email
@@ -391,7 +407,7 @@ def test_more_seats_go_to_the_waiting_list(app, staff, world, mailer):
 def test_edit_refuses_invalid_input(app, staff, world):
     event = make_event(world)
     response = post(
-        staff, f"{BASE}/{event.id}", {**form_of(event), "heure_fin": "10:00", "titre": "Nouveau titre"}
+        staff, f"{BASE}/{event.id}", {**form_of(event), "end_time": "10:00", "title": "Nouveau titre"}
     )
     assert response.status_code == 400 and "La fin doit être après le début." in response.get_data(
         as_text=True
@@ -428,7 +444,12 @@ def test_cancel_emails_a_cancelled_ics_and_closes_registration(app, staff, clien
     registration = post(
         staff,
         f"/portail/rencontres/{event.id}/inscription",
-        {"organisation": "Asso", "nom": "Chloé", "courriel": "chloe@asso.example", "places": "1"},
+        {
+            "organisation": "Asso",
+            "contact_name": "Chloé",
+            "contact_email": "chloe@asso.example",
+            "seats": "1",
+        },
     )
     assert registration.status_code == 409 and "annulé" in registration.get_data(as_text=True)
     assert "Annulé" in staff.get(BASE + "/").get_data(as_text=True)
@@ -451,15 +472,15 @@ def test_duplicate_copies_the_fields_with_new_dates_and_nobody_registered(app, s
 
     page = staff.get(f"{BASE}/{source.id}/copie").get_data(as_text=True)
     assert "Copie de « Rencontre addictions »" in page and 'value="Rencontre addictions"' in page
-    assert re.search(r'<input[^>]* id="date_debut"[^>]* value="">', page) and 'value="14:00"' in page
+    assert re.search(r'<input[^>]* id="start_date"[^>]* value="">', page) and 'value="14:00"' in page
     data = {
         **form_of(source),
-        "date_debut": f"{NEXT_YEAR}-02-12",
-        "inscriptions_ouverture_date": "",
-        "inscriptions_ouverture_heure": "",
-        "inscriptions_cloture_date": f"{NEXT_YEAR}-02-10",
-        "theme": str(world["topic"]),
-        "public": "partners",
+        "start_date": f"{NEXT_YEAR}-02-12",
+        "opens_date": "",
+        "opens_time": "",
+        "closes_date": f"{NEXT_YEAR}-02-10",
+        "topic_id": str(world["topic"]),
+        "audience": "partners",
     }
     response = post(staff, f"{BASE}/{source.id}/copie", data)
     assert response.status_code == 302
@@ -497,7 +518,7 @@ def test_participations_and_job_offers(app, staff, world, rebuilds):
     response = post(
         staff,
         edit + "/partenaires",
-        {"partenaire": str(world["builder"]), "contribution": "Essai de nacelle de chantier"},
+        {"partner_id": str(world["builder"]), "contribution": "Essai de nacelle de chantier"},
         form_url=edit,
     )
     assert response.status_code == 302 and response.headers["Location"].endswith(edit + "#partenaires")
@@ -508,7 +529,7 @@ def test_participations_and_job_offers(app, staff, world, rebuilds):
     )
     # The same partner twice, or a partner not published: refused.
     for partner in ("builder", "pending"):
-        response = post(staff, edit + "/partenaires", {"partenaire": str(world[partner])}, form_url=edit)
+        response = post(staff, edit + "/partenaires", {"partner_id": str(world[partner])}, form_url=edit)
         assert response.status_code == 400 and "Ce choix n&#39;existe pas" in response.get_data(as_text=True)
     assert EventPartner.select().count() == 1
 
@@ -516,9 +537,9 @@ def test_participations_and_job_offers(app, staff, world, rebuilds):
     prefix = f"offre-{participation.id}-"
     token = csrf_token(staff, edit)
     for title, contract, without_diploma in (("Manœuvre BTP", "Intérim", "y"), ("Maçon qualifié", "CDI", "")):
-        data = {prefix + "csrf_token": token, prefix + "intitule": title, prefix + "contrat": contract}
+        data = {prefix + "csrf_token": token, prefix + "title": title, prefix + "contract": contract}
         if without_diploma:
-            data[prefix + "sans_diplome"] = without_diploma
+            data[prefix + "without_diploma"] = without_diploma
         assert staff.post(offers, data=data).status_code == 302
     stored = [(o.title, o.contract, o.without_diploma) for o in JobOffer.select().order_by(JobOffer.id)]
     assert stored == [("Manœuvre BTP", "Intérim", True), ("Maçon qualifié", "CDI", False)]
@@ -526,13 +547,13 @@ def test_participations_and_job_offers(app, staff, world, rebuilds):
     assert "Essai de nacelle de chantier" in page and "Manœuvre BTP" in page
 
     bad = staff.post(
-        offers, data={prefix + "csrf_token": token, prefix + "intitule": "", prefix + "contrat": "Bénévolat"}
+        offers, data={prefix + "csrf_token": token, prefix + "title": "", prefix + "contract": "Bénévolat"}
     )
     page = bad.get_data(as_text=True)
     assert (
         bad.status_code == 400 and "Ce champ est obligatoire." in page and "Ce choix n&#39;existe pas" in page
     )
-    assert f'id="{prefix}intitule"' in page and JobOffer.select().count() == 2
+    assert f'id="{prefix}title"' in page and JobOffer.select().count() == 2
 
     first = JobOffer.select().order_by(JobOffer.id).first()
     assert post(staff, f"{offers[:-7]}/offres/{first.id}/suppression", {}, form_url=edit).status_code == 302
@@ -555,11 +576,11 @@ def test_ids_of_another_event_or_unknown_ids_are_404(app, staff, world):
     wrong = f"{BASE}/{other.id}/partenaires/{participation.id}"
     for url, data in (
         (wrong + "/suppression", {}),
-        (wrong + "/offres", {prefix + "intitule": "X", prefix + "contrat": "CDI"}),
+        (wrong + "/offres", {prefix + "title": "X", prefix + "contract": "CDI"}),
         (wrong + f"/offres/{offer.id}/suppression", {}),
         (f"{BASE}/{forum.id}/partenaires/{participation.id}/offres/99999/suppression", {}),
         (f"{BASE}/99999/annulation", {"confirmation": "oui"}),
-        (f"{BASE}/99999/partenaires", {"partenaire": str(world["builder"])}),
+        (f"{BASE}/99999/partenaires", {"partner_id": str(world["builder"])}),
         (f"{BASE}/99999", event_data(world)),
     ):
         assert staff.post(url, data={"csrf_token": token, **data}).status_code == 404, url
@@ -569,13 +590,13 @@ def test_ids_of_another_event_or_unknown_ids_are_404(app, staff, world):
 
 
 def test_text_typed_by_users_is_escaped_on_every_page(app, staff, world):
-    response = post(staff, BASE + "/nouveau", event_data(world, titre=EVIL, description=EVIL))
+    response = post(staff, BASE + "/nouveau", event_data(world, title=EVIL, description=EVIL))
     event = Event.get()
     edit = response.headers["Location"]
     post(
         staff,
         edit + "/partenaires",
-        {"partenaire": str(world["builder"]), "contribution": EVIL},
+        {"partner_id": str(world["builder"]), "contribution": EVIL},
         form_url=edit,
     )
     participation = EventPartner.get()
@@ -584,8 +605,8 @@ def test_text_typed_by_users_is_escaped_on_every_page(app, staff, world):
         f"{edit}/partenaires/{participation.id}/offres",
         data={
             prefix + "csrf_token": csrf_token(staff, edit),
-            prefix + "intitule": EVIL,
-            prefix + "contrat": "CDI",
+            prefix + "title": EVIL,
+            prefix + "contract": "CDI",
         },
     )
     assert JobOffer.get().title == EVIL
@@ -603,7 +624,7 @@ def test_text_typed_by_users_is_escaped_on_every_page(app, staff, world):
     post(
         staff,
         f"/portail/themes/{topic.id}/refuser",
-        {f"refus-{topic.id}-motif": EVIL},
+        {f"refus-{topic.id}-reason": EVIL},
         form_url="/portail/themes/",
     )
     html = staff.get("/portail/themes/").get_data(as_text=True)
@@ -615,15 +636,16 @@ def test_text_typed_by_users_is_escaped_on_every_page(app, staff, world):
 
 def open_space(app, client, partner_id):
     """The partner's emailed self-service link, opened in this browser."""
-    from portal.web.partners.views import self_service_link
+    from portal.services.partners import self_service_link
+    from portal.web.helpers import settings
 
-    with app.test_request_context():
-        path = self_service_link(Partner.get_by_id(partner_id)).removeprefix("http://relais.test")
+    with app.app_context():
+        path = self_service_link(Partner.get_by_id(partner_id), settings()).removeprefix("http://relais.test")
     return client.get(path)
 
 
 def propose(client, title="Précarité énergétique", description="Les factures de chauffage explosent."):
-    return post(client, "/portail/themes/proposer", {"titre": title, "description": description})
+    return post(client, "/portail/themes/proposer", {"title": title, "description": description})
 
 
 def test_a_partner_proposes_a_topic_through_its_self_service_link(app, client, world, make_user):
@@ -667,7 +689,7 @@ def test_anonymous_visitors_cannot_propose_a_topic(app, client, world):
     )
     response = client.post(
         "/portail/themes/proposer",
-        data={"csrf_token": csrf_token(client, "/portail/connexion"), "titre": "Spam", "description": "Spam"},
+        data={"csrf_token": csrf_token(client, "/portail/connexion"), "title": "Spam", "description": "Spam"},
     )
     assert response.status_code == 302 and Topic.select().where(Topic.title == "Spam").count() == 0
 
@@ -689,14 +711,14 @@ def test_staff_accept_decline_and_merge_proposals(app, staff, world, rebuilds):
     response = post(
         staff,
         f"/portail/themes/{second.id}/refuser",
-        {f"refus-{second.id}-motif": "Déjà traité l'an dernier."},
+        {f"refus-{second.id}-reason": "Déjà traité l'an dernier."},
         form_url="/portail/themes/",
     )
     assert response.status_code == 302
     assert Topic.get_by_id(second.id).status == "declined"
     assert "Déjà traité l&#39;an dernier." in staff.get("/portail/themes/").get_data(as_text=True)
 
-    field = f"regroupement-{third.id}-cible"
+    field = f"regroupement-{third.id}-merged_into_id"
     forged = post(
         staff, f"/portail/themes/{third.id}/regrouper", {field: str(second.id)}, form_url="/portail/themes/"
     )
@@ -718,6 +740,60 @@ def test_staff_accept_decline_and_merge_proposals(app, staff, world, rebuilds):
     # Accepted topics can be chosen for an event; declined and merged ones cannot.
     form = staff.get(BASE + "/nouveau").get_data(as_text=True)
     assert "Santé mentale" in form and "Jeux d&#39;argent" not in form and "Addictions des jeunes" not in form
+
+
+def test_a_decline_reason_is_kept_apart_from_what_the_partner_wrote(app, staff, world):
+    topic = Topic.create(
+        title="Jeux d'argent", description="Ce que le partenaire a écrit.", proposed_by=world["builder"]
+    )
+    post(
+        staff,
+        f"/portail/themes/{topic.id}/refuser",
+        {f"refus-{topic.id}-reason": "Déjà traité l'an dernier."},
+        form_url="/portail/themes/",
+    )
+    declined = Topic.get_by_id(topic.id)
+    assert declined.status == "declined"
+    assert (declined.description, declined.decline_reason) == (
+        "Ce que le partenaire a écrit.",
+        "Déjà traité l'an dernier.",
+    )
+
+
+def test_a_topic_moves_only_as_the_lifecycle_allows(app, world):
+    from portal.services import topics
+    from portal.services.errors import NotFound, Refused
+
+    declined = Topic.create(title="Refusé", status="declined")
+    for move in (topics.accept, topics.decline, lambda s, i: topics.merge(s, i, world["topic"])):
+        with pytest.raises(Refused, match="déjà été traité"):
+            move(settings(), declined.id)
+    with pytest.raises(Refused, match="pas possible"):
+        topics.move(settings(), world["topic"], "proposed")
+    with pytest.raises(NotFound):
+        topics.accept(settings(), 10**20)
+    assert topics.TRANSITIONS["accepted"] == {"held"} and Topic.get_by_id(declined.id).status == "declined"
+
+
+def test_a_topic_is_held_once_its_meeting_took_place_and_attendance_is_recorded(app, staff, world):
+    past = make_event(
+        world, start=utcnow() - timedelta(days=2), title="Rencontre passée", topic=world["topic"]
+    )
+    future = make_event(world, title="Rencontre à venir", topic=world["topic"])
+    url = f"/portail/rencontres/{future.id}/participants"
+    post(staff, f"/portail/rencontres/{future.id}/presences", {}, form_url=url)
+    assert Topic.get_by_id(world["topic"]).status == "accepted"  # not yet taken place
+    url = f"/portail/rencontres/{past.id}/participants"
+    response = post(staff, f"/portail/rencontres/{past.id}/presences", {}, form_url=url)
+    assert response.status_code == 302
+    assert Topic.get_by_id(world["topic"]).status == "held"
+    assert "est marqué comme traité" in staff.get(url).get_data(as_text=True)
+    # Still listed for the team (and on the site), no longer offered to merge into.
+    page = staff.get("/portail/themes/").get_data(as_text=True)
+    assert "Addictions (Traité)" in page
+    # Recording attendance again changes nothing more.
+    assert post(staff, f"/portail/rencontres/{past.id}/presences", {}, form_url=url).status_code == 302
+    assert Topic.get_by_id(world["topic"]).status == "held"
 
 
 def test_partners_cannot_decide_on_topics(app, client, world, make_user, login):
@@ -759,17 +835,17 @@ def test_locked_writes_on_sqlite_and_postgres(any_app, rebuilds):
             "password": "mot-de-passe-solide",
         },
     )
-    data = {**EVENT, "lieu": str(place.id), "theme": str(accepted.id)}
+    data = {**EVENT, "place_id": str(place.id), "topic_id": str(accepted.id)}
     assert post(client, BASE + "/nouveau", data).status_code == 302
     event = Event.get()
     edit = f"{BASE}/{event.id}"
-    assert post(client, edit, {**data, "heure_debut": "15:00"}).status_code == 302
+    assert post(client, edit, {**data, "start_time": "15:00"}).status_code == 302
     assert (
-        post(client, edit + "/partenaires", {"partenaire": str(partner.id)}, form_url=edit).status_code == 302
+        post(client, edit + "/partenaires", {"partner_id": str(partner.id)}, form_url=edit).status_code == 302
     )
     assert post(client, edit + "/annulation", {"confirmation": "oui"}, form_url=edit).status_code == 302
     assert (Event.get_by_id(event.id).sequence, Event.get_by_id(event.id).status) == (2, "cancelled")
-    merge = {f"regroupement-{proposal.id}-cible": str(accepted.id)}
+    merge = {f"regroupement-{proposal.id}-merged_into_id": str(accepted.id)}
     response = post(client, f"/portail/themes/{proposal.id}/regrouper", merge, form_url="/portail/themes/")
     assert response.status_code == 302
     assert Topic.get_by_id(proposal.id).merged_into_id == accepted.id
@@ -791,10 +867,10 @@ def test_event_pages_are_accessible(live_server, page):
     assert violations(page) == []
     page.get_by_role("link", name="Forum emploi des quartiers", exact=True).click()
     page.wait_for_selector("#partenaires")
-    assert page.locator("#titre").input_value() == "Forum emploi des quartiers"
+    assert page.locator("#title").input_value() == "Forum emploi des quartiers"
     assert violations(page) == []
     # The error state must be accessible too.
-    page.locator("#heure_fin").fill("08:00")
+    page.locator("#end_time").fill("08:00")
     page.get_by_role("button", name="Enregistrer les modifications").click()
     page.wait_for_selector("[role=alert]")
     assert "La fin doit être après le début." in page.locator("[role=alert]").inner_text()

@@ -76,9 +76,9 @@ def post_sector(client, name):
         "/portail/gestion/secteurs/nouveau",
         data={
             "csrf_token": csrf_token(client, "/portail/gestion/secteurs/nouveau"),
-            "nom": name,
-            "communes_quartiers": "",
-            "ordre": "5",
+            "name": name,
+            "areas": "",
+            "position": "5",
         },
     )
 

@@ -672,6 +672,7 @@ def test_the_sector_page_shows_exceptional_hours(network):
         note="Travaux",
     )
     OccurrenceChange.create(permanence=permanence, day=date(2027, 3, 3), opens_at=time(9), closes_at=time(11))
+    OccurrenceChange.create(permanence=permanence, day=date(2027, 5, 5), opens_at=time(9), closes_at=time(11))
     Closure.create(permanence=permanence, start_date=date(2026, 12, 16), end_date=date(2026, 12, 16))
     OccurrenceChange.create(
         permanence=permanence, day=date(2026, 12, 16), opens_at=time(9), closes_at=time(11)
@@ -681,9 +682,10 @@ def test_the_sector_page_shows_exceptional_hours(network):
     text = " ".join(page.body().split())
     assert (
         "Horaires exceptionnels : mercredi 9 décembre 2026, 9 h–11 h (Centre social, 3 rue Lamartine, "
-        "Carcassonne) — Travaux." in text
+        "Carcassonne) — Travaux ; mercredi 3 mars 2027, 9 h–11 h." in text
     )
-    assert "16 décembre 2026, 9 h" not in text and "mars 2027" not in text  # closed; beyond 60 days
+    assert "16 décembre 2026, 9 h" not in text and "mai 2027" not in text  # closed; beyond 120 days
+    # (March 2027 is within the 120 days of the listed dates: issue 14, item 18.)
 
 
 def test_feeds_on_sqlite_and_postgresql(any_app):
@@ -766,3 +768,104 @@ def test_add_an_event_to_my_calendar_in_the_browser(live_server, page):
     answer = page.request.get(live_server["url"] + "/portail/" + path)
     assert answer.status == 200 and answer.headers["content-type"] == "text/calendar; charset=utf-8"
     icalendar.Calendar.from_ical(answer.body())
+
+
+# -- calendar details found by an outside test (issue 14) -------------------------
+
+
+def test_a_single_event_file_names_its_organizer(app, network, client):
+    """METHOD:PUBLISH asks for an ORGANIZER in each VEVENT (RFC 5546, 3.2.1):
+    the team's address, by default the sender of the portal's emails."""
+    event = make_event(network)
+    single = parse(fetch(client, f"/evenement/{event.id}.ics"))
+    [vevent] = single.events
+    assert str(single["METHOD"]) == "PUBLISH"
+    assert str(vevent["ORGANIZER"]) == "mailto:ne-pas-repondre@relais.localhost"
+    assert vevent["ORGANIZER"].params["CN"] == "Relais"
+    # Subscriptions are no scheduling message: no ORGANIZER there.
+    assert "ORGANIZER" not in fetch(client, "/evenements.ics").get_data(as_text=True)
+    app.config["ORGANIZER_EMAIL"] = "mediation@bailleur.example"
+    app.extensions.pop("relais_feeds")
+    [vevent] = parse(fetch(client, f"/evenement/{event.id}.ics")).events
+    assert str(vevent["ORGANIZER"]) == "mailto:mediation@bailleur.example"
+    assert "CN" not in vevent["ORGANIZER"].params
+
+
+@pytest.mark.parametrize("path", ["/type/aller-vers.ics", "/secteur/viguier.ics", "/permanences.ics"])
+def test_a_feed_without_events_has_a_last_modified(network, client, path):
+    first = fetch(client, path)
+    assert parse(first).events == []
+    assert first.last_modified is not None
+    again = fetch(client, path, **{"If-Modified-Since": first.headers["Last-Modified"]})
+    assert again.status_code == 304
+
+
+def test_the_development_server_sends_one_date_header(app, network):
+    """make_conditional() adds a Date and Werkzeug's server adds its own."""
+    import http.client
+    import threading
+
+    from werkzeug.serving import make_server
+
+    make_event(network)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        for path in ("/evenements.ics", "/permanences.ics"):
+            connection.request("GET", FEEDS + path)
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == 200
+            assert len(answer.msg.get_all("Date")) == 1, path
+        connection.close()
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+EXTREMES = [
+    # (first day, last day, all day): what a form once accepted, or a hand edit stores
+    (date(9999, 12, 31), date(9999, 12, 31), True),
+    (date(9999, 12, 30), date(9999, 12, 31), False),
+    (date(1, 1, 1), date(1, 1, 2), True),
+    (date(1900, 1, 1), date(1900, 1, 1), False),
+]
+
+
+@pytest.mark.parametrize("first, last, all_day", EXTREMES)
+def test_an_extreme_stored_date_breaks_no_feed(network, client, first, last, all_day):
+    """The event is written straight to the database, as a hand edit or an old
+    form would have; every feed that may hold it still answers and parses."""
+    event = make_event(
+        network,
+        kind="job_fair",
+        organiser=network.partner,
+        all_day=all_day,
+        starts_at=datetime.combine(first, time(0 if all_day else 23, 30), tzinfo=UTC),
+        ends_at=datetime.combine(last, time(23, 59 if all_day else 45), tzinfo=UTC),
+    )
+    make_event(network, title="Un événement ordinaire")
+    upcoming = first.year == 9999  # the others are too old for the subscriptions
+    for path in (
+        "/evenements.ics",
+        "/type/forum-emploi.ics",
+        "/secteur/viguier.ics",
+        "/partenaire/caf.ics",
+        f"/evenement/{event.id}.ics",
+    ):
+        uids = by_uid(parse(fetch(client, path)))
+        assert (f"event-{event.id}@relais.test" in uids) == (upcoming or path.startswith("/evenement/")), path
+    single = parse(fetch(client, f"/evenement/{event.id}.ics")).events[0]
+    assert single["DTSTART"].dt.year == first.year
+    page = client.get(FEEDS + "/")
+    assert page.status_code == 200
+
+
+def test_an_extreme_permanence_breaks_no_feed(network, client):
+    for valid_from, valid_to in ((date(1, 1, 1), None), (date(2026, 9, 2), date(9999, 12, 31))):
+        make_permanence(network, valid_from=valid_from, valid_to=valid_to)
+    calendar = parse(fetch(client, "/permanences.ics"))
+    assert len(calendar.events) == 2
+    assert parse(fetch(client, "/secteur/viguier.ics")).events

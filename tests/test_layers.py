@@ -14,14 +14,6 @@ from tests.conftest import ROOT
 FORBIDDEN = ("flask", "werkzeug", "wtforms", "flask_login", "flask_wtf", "portal.web")
 SERVICES = sorted((ROOT / "portal" / "services").rglob("*.py"))
 
-# Modules of other developers, being moved off Flask on their branches: the
-# lead removes this list when they are merged.
-NOT_YET = {
-    # purge_unconfirmed still lives in portal/web/partners/views.py: branch
-    # 'partners' moves it to portal/services/partners.py.
-    "maintenance.py": "branch 'partners' (purge_unconfirmed in portal.web.partners.views)",
-}
-
 
 def imported_modules(path):
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
@@ -39,17 +31,7 @@ def forbidden_imports(path):
     )
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(
-            path,
-            id=path.relative_to(ROOT).as_posix(),
-            marks=[pytest.mark.xfail(reason=NOT_YET[path.name], strict=True)] if path.name in NOT_YET else [],
-        )
-        for path in SERVICES
-    ],
-)
+@pytest.mark.parametrize("path", SERVICES, ids=[path.relative_to(ROOT).as_posix() for path in SERVICES])
 def test_services_import_no_web_framework(path):
     assert forbidden_imports(path) == []
 

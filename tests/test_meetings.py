@@ -10,10 +10,29 @@ import icalendar
 import pytest
 
 from portal.mail import sender as mail
+from portal.services import registrations
 from portal.store.db import db, utcnow
 from portal.store.models import Event, Place, Registration, Sector
-from portal.web.events.meetings import cancel_registration, notify_registrants, register, send_reminders
+from portal.web.helpers import settings
 from tests.conftest import csrf_token
+
+
+def register(event_id, organisation, name, email, seats):
+    """The service, as the registration page calls it (inside the app)."""
+    applicant = registrations.Applicant(organisation, name, email, seats)
+    return registrations.register(settings(), event_id, applicant, utcnow())
+
+
+def cancel_registration(registration_id):
+    return registrations.cancel(settings(), registration_id, utcnow())
+
+
+def notify_registrants(event):
+    return registrations.notify_registrants(settings(), event, utcnow())
+
+
+def send_reminders(now=None):
+    return registrations.send_reminders(settings(), now or utcnow())
 
 
 def make_event(capacity=10, **fields):
@@ -54,9 +73,9 @@ def post_registration(client, event_id, **fields):
     url = f"/portail/rencontres/{event_id}/inscription"
     data = {
         "organisation": "Association Horizon",
-        "nom": "Karim Exemple",
-        "courriel": "karim@horizon.example",
-        "places": "1",
+        "contact_name": "Karim Exemple",
+        "contact_email": "karim@horizon.example",
+        "seats": "1",
         "message": "",
         **fields,
         "csrf_token": csrf_token(client, "/portail/connexion"),
@@ -65,7 +84,7 @@ def post_registration(client, event_id, **fields):
 
 
 def test_register_confirmed_with_ics_and_cancel_link(app, client, event, smtp_server):
-    response = post_registration(client, event.id, places="2")
+    response = post_registration(client, event.id, seats="2")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "vous êtes inscrit" in page
     mail.send_pending()
@@ -92,7 +111,7 @@ def test_capacity_then_waiting_list_with_rank(app, client, event):
         ("Personne 3", "waitlisted"),
     ]
     assert [r.rank() for r in Registration.waiting_list(event)] == [1, 2]
-    response = post_registration(client, event.id, courriel="late@asso.example")
+    response = post_registration(client, event.id, contact_email="late@asso.example")
     assert "n° 3" in response.get_data(as_text=True)
 
 
@@ -115,7 +134,7 @@ def test_cancel_promotes_the_waiting_list_in_order(app, event, smtp_server):
 
 def test_same_email_cannot_register_twice(app, client, event):
     assert post_registration(client, event.id).status_code == 200
-    response = post_registration(client, event.id, courriel="KARIM@horizon.example")
+    response = post_registration(client, event.id, contact_email="KARIM@horizon.example")
     assert response.status_code == 409 and "déjà inscrite" in response.get_data(as_text=True)
     assert Registration.select().count() == 1
     cancel_registration(Registration.get().id)
@@ -157,10 +176,10 @@ def test_registration_closed(app, client, event, change, message):
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"places": "0"}, "entre 1 et 3"),
-        ({"places": "4"}, "entre 1 et 3"),
-        ({"places": "deux"}, "nombre entier"),
-        ({"courriel": "pas-un-email"}, "pas valide"),
+        ({"seats": "0"}, "entre 1 et 3"),
+        ({"seats": "4"}, "entre 1 et 3"),
+        ({"seats": "deux"}, "nombre entier"),
+        ({"contact_email": "pas-un-email"}, "pas valide"),
         ({"organisation": ""}, "obligatoire"),
         ({"message": "x" * 1001}, "1 000 caractères"),
     ],
@@ -231,7 +250,7 @@ def test_send_reminders_command(app, runner, event):
 
 def test_html_in_fields_stays_text(app, client, event, smtp_server, make_user, login):
     evil = '<script>alert("x")</script>'
-    post_registration(client, event.id, organisation=evil, nom=evil, message=evil)
+    post_registration(client, event.id, organisation=evil, contact_name=evil, message=evil)
     mail.send_pending()
     assert "<script>" not in smtp_server.messages[-1].get_body(("html",)).get_content()
     make_user("mediator")
@@ -304,3 +323,82 @@ def test_fifty_people_for_ten_seats_never_oversell(any_app):
     assert sorted(set(outcomes)) == ["confirmed", "waitlisted"]
     assert outcomes.count("confirmed") == 10 and outcomes.count("waitlisted") == 40
     assert Registration.seats_taken(event) == 10
+
+
+# -- hardening (issue 14) --------------------------------------------------------------
+
+
+def test_cancelling_a_participant_with_a_huge_id_is_a_404(app, client, event, make_user, login):
+    make_user("mediator")
+    login("mediator@relais.example", "mot-de-passe-solide")
+    url = f"/portail/rencontres/{event.id}/participants"
+    token = csrf_token(client, url)
+    response = client.post(f"{url}/99999999999999999999/annuler", data={"csrf_token": token})
+    assert response.status_code == 404
+
+
+def test_participant_lists_are_never_cached(app, client, event, make_user, login):
+    register(event.id, "Asso", "Alice", "alice@a.example", 1)
+    make_user("mediator")
+    login("mediator@relais.example", "mot-de-passe-solide")
+    for path in ("participants", "participants.csv", "emargement"):
+        response = client.get(f"/portail/rencontres/{event.id}/{path}")
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path
+    csv_answer = client.get(f"/portail/rencontres/{event.id}/participants.csv")
+    assert csv_answer.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert csv_answer.headers["Content-Disposition"] == f'attachment; filename="participants-{event.id}.csv"'
+
+
+def test_the_cancellation_link_never_leaves_in_a_referer(app, client, event):
+    registration = register(event.id, "Asso", "Alice", "alice@a.example", 1)
+    path = f"/portail/rencontres/annulation/{registration.cancel_token}"
+    token = csrf_token(client, path)
+    answers = [
+        client.get(path),
+        client.post(path, data={"csrf_token": token}),
+        client.get("/portail/rencontres/annulation/inconnu"),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 404]
+    for answer in answers:
+        assert answer.headers["Referrer-Policy"] == "no-referrer"
+    assert Registration.get_by_id(registration.id).status == "cancelled"
+
+
+def test_the_site_and_the_registration_page_share_one_rule(app, event):
+    """sitegen asks the service: same seats left, same open/closed answer."""
+    from portal.site.sitegen import PageHelpers, SiteData
+
+    event.capacity = 2
+    event.save()
+    register(event.id, "A", "Alice", "alice@a.example", 2)
+    data = SiteData.__new__(SiteData)
+    data.now, data.seats_taken = utcnow(), registrations.confirmed_seats_by_event()
+    helpers = PageHelpers(data, "http://relais.test")
+    assert data.seats_left(event) == registrations.seats_left(event) == 0
+    for change in (
+        {},
+        {"status": "cancelled"},
+        {"registration_opens_at": None, "registration_closes_at": None},
+    ):
+        for name, value in change.items():
+            setattr(event, name, value)
+        expected = registrations.closed_reason(event, data.now) is None
+        assert helpers.registration_open(event) is expected
+
+
+def test_the_services_do_not_import_the_web_framework():
+    import ast
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+
+    for name in ("registrations", "events", "topics"):
+        tree = ast.parse(Path(ROOT / "portal" / "services" / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not imported & {"flask", "werkzeug", "wtforms", "flask_login"}, name

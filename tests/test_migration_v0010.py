@@ -77,6 +77,7 @@ def test_the_step_runs_on_both_engines(any_app):
     SchemaVersion.delete().where(SchemaVersion.version >= 10).execute()
     SchemaVersion.create(version=9)
 
-    assert upgrade() == [version for version, _ in migrations.steps() if version >= 10]
+    # This step alone: the later ones already ran on this database.
+    assert upgrade([step for step in migrations.steps() if step[0] <= 10]) == [10]
     tokens = {user.session_token for user in User.select()}
     assert len(tokens) == 2 and "" not in tokens

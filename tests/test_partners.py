@@ -7,31 +7,31 @@ from datetime import timedelta
 import pytest
 
 from portal.mail import sender as mail
+from portal.services.partners import purge_unconfirmed
 from portal.site import publish
 from portal.store.db import utcnow
 from portal.store.models import Partner, Sector
-from portal.web.partners.views import purge_unconfirmed
 from tests.conftest import csrf_token
 
 FORM = {
-    "nom": "Les Jardins du Viguier",
-    "typologie": "association",
+    "name": "Les Jardins du Viguier",
+    "kind": "association",
     "siret": "",
-    "adresse": "4 rue des Lilas",
-    "complement_adresse": "",
-    "code_postal": "11000",
+    "address": "4 rue des Lilas",
+    "address_extra": "",
+    "postcode": "11000",
     "commune": "Carcassonne",
-    "telephone": "04.65.71.20.20",
-    "courriel": "bonjour@jardins.example",
-    "site_web": "https://jardins.example",
-    "presentation_resume": "Jardins partagés au pied des immeubles.",
-    "presentation_detail": "Ouvert à tous.",
-    "thematiques": ["equipement-et-alimentation--alimentation"],
-    "secteurs": ["viguier"],
-    "contact_nom": "Samia Testeuse",
-    "contact_courriel": "samia@jardins.example",
-    "contact_telephone": "",
-    "consentement": "y",
+    "phone": "04.65.71.20.20",
+    "email": "bonjour@jardins.example",
+    "website": "https://jardins.example",
+    "summary": "Jardins partagés au pied des immeubles.",
+    "description": "Ouvert à tous.",
+    "themes": ["equipement-et-alimentation--alimentation"],
+    "sectors": ["viguier"],
+    "contact_name": "Samia Testeuse",
+    "contact_email": "samia@jardins.example",
+    "contact_phone": "",
+    "consent": "y",
 }
 
 
@@ -51,7 +51,7 @@ def send_mail(app):
 def register(client, **changes):
     data = {**FORM, **changes, "csrf_token": csrf_token(client, "/portail/partenaires/inscription")}
     html = client.get("/portail/partenaires/inscription").get_data(as_text=True)
-    data.setdefault("debut", re.search(r'name="debut" type="hidden" value="([^"]+)"', html)[1])
+    data.setdefault("started", re.search(r'name="started" type="hidden" value="([^"]+)"', html)[1])
     return client.post("/portail/partenaires/inscription", data=data)
 
 
@@ -66,6 +66,22 @@ def login_as(client, make_user, role="mediator"):
     client.post(
         "/portail/connexion",
         data={"csrf_token": token, "email": f"{role}@relais.example", "password": "mot-de-passe-solide"},
+    )
+
+
+def review(client, partner_id):
+    """(CSRF token, version) of a request as the moderation queue shows it."""
+    html = client.get("/portail/moderation/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html)[1]
+    form = re.search(rf'action="/portail/moderation/{partner_id}/approuver">(.*?)</form>', html, re.S)[1]
+    return token, re.search(r'name="version" value="([^"]+)"', form)[1]
+
+
+def moderate(client, partner_id, action, **data):
+    """Approve ("approuver") or reject ("refuser") the version the queue shows now."""
+    token, version = review(client, partner_id)
+    return client.post(
+        f"/portail/moderation/{partner_id}/{action}", data={"csrf_token": token, "version": version, **data}
     )
 
 
@@ -98,13 +114,13 @@ def test_join_confirm_moderate_publish(app, client, setup, make_user, tmp_path):
     assert "Les Jardins du Viguier" in queue and "Samia Testeuse" in queue
     with app.app_context():
         partner_id = Partner.get(Partner.name == "Les Jardins du Viguier").id
-    token = csrf_token(client, "/portail/moderation/")
-    response = client.post(f"/portail/moderation/{partner_id}/approuver", data={"csrf_token": token})
+    token, version = review(client, partner_id)
+    response = moderate(client, partner_id, "approuver")
     assert response.status_code == 302
-    assert (
-        client.post(f"/portail/moderation/{partner_id}/approuver", data={"csrf_token": token}).status_code
-        == 409
+    response = client.post(
+        f"/portail/moderation/{partner_id}/approuver", data={"csrf_token": token, "version": version}
     )
+    assert response.status_code == 409 and "déjà été traitée" in response.get_data(as_text=True)
 
     send_mail(app)
     approved = smtp.messages[-1]
@@ -124,26 +140,26 @@ def confirmed_partner(app, client, setup, **changes):
     send_mail(app)
     confirm(client, link_in(setup.messages[-1]))
     with app.app_context():
-        return Partner.get(Partner.name == changes.get("nom", FORM["nom"]))
+        return Partner.get(Partner.name == changes.get("name", FORM["name"]))
 
 
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("nom", "", "Ce champ est obligatoire."),
-        ("nom", "x" * 201, "200 caractères au maximum."),
+        ("name", "", "Ce champ est obligatoire."),
+        ("name", "x" * 201, "200 caractères au maximum."),
         ("siret", "123 456 789 00013", "clé de contrôle"),
         ("siret", "12345", "14 chiffres"),
-        ("site_web", "javascript:alert(1)", "http:// ou https://"),
-        ("code_postal", "ABCDE", "5 chiffres"),
-        ("telephone", "+44 20 7946 0000", "numéro français"),
-        ("courriel", "pas-un-email", "pas valide"),
-        ("contact_courriel", "", "Ce champ est obligatoire."),
-        ("presentation_resume", "x" * 281, "280 caractères au maximum."),
-        ("thematiques", [], "Choisissez au moins une thématique."),
-        ("thematiques", ["n-existe-pas"], "Un des choix envoyés n'existe pas"),
-        ("secteurs", [], "Choisissez au moins un quartier."),
-        ("consentement", "", "Cochez cette case"),
+        ("website", "javascript:alert(1)", "http:// ou https://"),
+        ("postcode", "ABCDE", "5 chiffres"),
+        ("phone", "+44 20 7946 0000", "numéro français"),
+        ("email", "pas-un-email", "pas valide"),
+        ("contact_email", "", "Ce champ est obligatoire."),
+        ("summary", "x" * 281, "280 caractères au maximum."),
+        ("themes", [], "Choisissez au moins une thématique."),
+        ("themes", ["n-existe-pas"], "Un des choix envoyés n'existe pas"),
+        ("sectors", [], "Choisissez au moins un quartier."),
+        ("consent", "", "Cochez cette case"),
     ],
 )
 def test_bad_input_is_explained_and_kept(app, client, setup, field, value, message):
@@ -151,18 +167,18 @@ def test_bad_input_is_explained_and_kept(app, client, setup, field, value, messa
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert message in page.replace("&#39;", "'")
-    assert "Les Jardins du Viguier" in page or field == "nom"  # what was typed is kept
+    assert "Les Jardins du Viguier" in page or field == "name"  # what was typed is kept
     with app.app_context():
         assert Partner.select().count() == 0
 
 
 def test_html_and_script_stay_text(app, client, setup):
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    response = register(client, nom=evil, presentation_resume="x" * 281, presentation_detail=evil)
+    response = register(client, name=evil, summary="x" * 281, description=evil)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
-    register(client, nom=evil, presentation_detail=evil, contact_nom=evil)
+    register(client, name=evil, description=evil, contact_name=evil)
     send_mail(app)
     message = setup.messages[-1]
     assert evil in message.get_body(("plain",)).get_content()
@@ -170,7 +186,7 @@ def test_html_and_script_stay_text(app, client, setup):
 
 
 def test_huge_body_is_refused(client, setup):
-    response = client.post("/portail/partenaires/inscription", data={"nom": "x" * (10 * 1024 * 1024)})
+    response = client.post("/portail/partenaires/inscription", data={"name": "x" * (10 * 1024 * 1024)})
     assert response.status_code == 413
     assert "trop volumineux" in response.get_data(as_text=True)
 
@@ -183,18 +199,18 @@ def test_missing_csrf_token_is_refused(app, client, setup):
 
 
 def test_honeypot_and_speed_stop_robots(app, client, setup):
-    assert register(client, site_internet_bis="http://spam.example").status_code == 302
+    assert register(client, url="http://spam.example").status_code == 302
     with app.app_context():
         assert Partner.select().count() == 0  # a robot is thanked, and nothing is created
     app.config["REGISTRATION_MIN_SECONDS"] = 60
     response = register(client)
     assert response.status_code == 400 and "trop vite" in response.get_data(as_text=True)
-    assert register(client, debut="forged").status_code == 400
+    assert register(client, started="forged").status_code == 400
 
 
 def test_registration_is_rate_limited(app, client, setup):
     app.config["REGISTRATION_RATE_LIMIT"] = "2 per hour"
-    codes = [register(client, nom=f"Structure {n}").status_code for n in range(3)]
+    codes = [register(client, name=f"Structure {n}").status_code for n in range(3)]
     assert codes == [302, 302, 429]
 
 
@@ -227,7 +243,7 @@ def test_expired_confirmation_link(app, client, setup, monkeypatch):
     register(client)
     send_mail(app)
     path = link_in(setup.messages[-1])
-    monkeypatch.setattr("portal.web.partners.views.CONFIRM_MAX_AGE", -1)
+    monkeypatch.setattr("portal.services.partners.CONFIRM_MAX_AGE", -1)
     response = client.get(path)
     assert response.status_code == 400 and "expiré" in response.get_data(as_text=True)
 
@@ -246,13 +262,10 @@ def test_duplicates_are_flagged(app, client, setup, make_user):
 def test_reject_needs_a_reason_and_sends_it(app, client, setup, make_user):
     partner = confirmed_partner(app, client, setup)
     login_as(client, make_user, "admin")
-    token = csrf_token(client, "/portail/moderation/")
-    response = client.post(
-        f"/portail/moderation/{partner.id}/refuser", data={"csrf_token": token, "reason": ""}
-    )
+    response = moderate(client, partner.id, "refuser", reason="")
     assert response.status_code == 400 and "Indiquez le motif" in response.get_data(as_text=True)
     reason = "Structure hors du territoire <b>couvert</b>."
-    client.post(f"/portail/moderation/{partner.id}/refuser", data={"csrf_token": token, "reason": reason})
+    assert moderate(client, partner.id, "refuser", reason=reason).status_code == 302
     send_mail(app)
     assert reason in setup.messages[-1].get_body(("plain",)).get_content()
     with app.app_context():
@@ -275,11 +288,11 @@ def approve(app, partner):
 
 def open_space(app, client, partner):
     with app.app_context():
-        from portal.web.partners.views import self_service_link
+        from portal.services.partners import self_service_link
+        from portal.web.helpers import settings
 
         fresh = Partner.get_by_id(partner.id)
-        with app.test_request_context():
-            path = self_service_link(fresh).removeprefix("http://relais.test")
+        path = self_service_link(fresh, settings()).removeprefix("http://relais.test")
     return client.get(path)
 
 
@@ -291,20 +304,20 @@ def test_self_service_changes_wait_for_moderation(app, client, setup, make_user)
     data = {
         **FORM,
         "csrf_token": token,
-        "presentation_resume": "Nouveau résumé.",
-        "contact_nom": "Samia T.",
+        "summary": "Nouveau résumé.",
+        "contact_name": "Samia T.",
         "referral_notes": "Appeler le mardi.",
         "share_contact_name": "network",
         "share_contact_phone": "private",
         "share_contact_email": "private",
         "share_referral_notes": "public",
     }
-    data.pop("consentement")
+    data.pop("consent")
     response = client.post("/portail/partenaires/ma-structure", data=data)
     assert response.status_code == 302
     with app.app_context():
         stored = Partner.get_by_id(partner.id)
-        assert stored.summary == FORM["presentation_resume"]  # online version unchanged
+        assert stored.summary == FORM["summary"]  # online version unchanged
         assert json.loads(stored.pending_changes)["summary"] == "Nouveau résumé."
         assert stored.contact_name == "Samia T."  # contact data applies at once
         assert stored.shared_fields("public") == {"referral_notes": "Appeler le mardi."}
@@ -317,8 +330,7 @@ def test_self_service_changes_wait_for_moderation(app, client, setup, make_user)
     assert "Nouveau résumé." in queue and "Ce qui change" in queue
     directory = client.get("/portail/annuaire?q=jardins").get_data(as_text=True)
     assert "Samia T." in directory and "Appeler le mardi." in directory
-    token = csrf_token(client, "/portail/moderation/")
-    client.post(f"/portail/moderation/{partner.id}/approuver", data={"csrf_token": token})
+    assert moderate(client, partner.id, "approuver").status_code == 302
     with app.app_context():
         stored = Partner.get_by_id(partner.id)
         assert stored.summary == "Nouveau résumé." and stored.pending_changes == ""
@@ -349,7 +361,7 @@ def test_link_request_never_reveals_who_is_registered(app, client, setup):
     answers = []
     for email in ["samia@jardins.example", "inconnu@nulle-part.example"]:
         token = csrf_token(client, "/portail/partenaires/lien")
-        response = client.post("/portail/partenaires/lien", data={"csrf_token": token, "courriel": email})
+        response = client.post("/portail/partenaires/lien", data={"csrf_token": token, "email": email})
         answers.append(response.get_data(as_text=True).replace(email, "ADRESSE"))
     assert answers[0] == answers[1]
     send_mail(app)

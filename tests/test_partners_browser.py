@@ -33,7 +33,7 @@ def test_register_with_the_keyboard_only(live_server, page):
     assert violations(page) == []
 
     page.keyboard.press("Shift+Tab")  # back into the form from wherever the focus is
-    page.locator("#nom").focus()
+    page.locator("#name").focus()
     page.keyboard.type("Café des parents")
     for field, value in [
         ("Adresse", "2 place Ozanam"),
@@ -73,4 +73,8 @@ def test_moderation_page_is_accessible(live_server, page):
     assert "à valider" in page.locator("h1").inner_text()
     assert violations(page) == []
     page.goto(live_server["url"] + "/portail/annuaire")
+    assert violations(page) == []
+    # The staff page of a partner: its form, its status actions and its log.
+    page.goto(live_server["url"] + "/portail/gestion/partenaires/1")
+    assert page.get_by_role("table", name="Historique de l'état").is_visible()
     assert violations(page) == []

@@ -944,12 +944,15 @@ def test_link_actor_names_the_partner_address(app, world):
 
 
 def test_an_erased_partner_gets_no_email_and_nothing_breaks(app, world):
-    from portal.web.partners.views import erase
+    from portal.services import partners
+    from portal.web.helpers import settings
 
     samira = client_for(app, "samira@relais.example")
     referral = create_referral(app, samira, world["maison"])
     with app.app_context():
-        erase(Partner.get_by_id(world["maison"].id))  # kept (it has referrals), its addresses blanked
+        maison = Partner.get_by_id(world["maison"].id)
+        # kept (it has referrals), its addresses blanked
+        partners.erase(maison.id, partners.link_actor(maison), settings=settings())
         queued = Outbox.select().count()
     response = post_action(samira, f"/portail/orientations/{referral.id}", "retirer")
     assert response.status_code == 302

@@ -8,7 +8,16 @@ import pytest
 
 from portal.demo import load_demo
 from portal.site import publish
-from portal.store.models import Event, Partner, PartnerSector, Permanence, Place, Sector, Topic
+from portal.store.models import (
+    Event,
+    OccurrenceChange,
+    Partner,
+    PartnerSector,
+    Permanence,
+    Place,
+    Sector,
+    Topic,
+)
 from tests.htmlparse import parse
 
 PAYLOADS = {
@@ -207,7 +216,8 @@ def test_no_request_leaves_the_site(demo_site):
 
 def test_search_index_is_french(demo_site):
     config = (Path(demo_site) / "search" / "search_index.json").read_text()
-    assert '"lang":["fr"]' in config.replace(" ", "")
+    # French first, then the languages the tenant pages can be published in.
+    assert '"lang":["fr","en","ar","tr","es"]' in config.replace(" ", "")
 
 
 def test_failed_build_keeps_the_previous_site(app, tmp_path, monkeypatch):
@@ -258,3 +268,92 @@ def test_rebuild_requests_are_debounced(app, tmp_path):
     assert len(builds) == 1
     assert not (publish.builds_dir(tmp_path / "site") / "requested").exists()
     assert (tmp_path / "site" / "annuaire" / "index.html").exists()
+
+
+def sector_page_text(today, slug):
+    from portal.site.sitegen import SiteData
+
+    data = SiteData.load(today)
+    [found] = [p for p in data.pages("https://relais.test") if p.path == f"permanences/{slug}/"]
+    return " ".join(found.body().split())
+
+
+def test_a_listed_date_shows_its_changed_hours_and_place(app):
+    """Issue 14, 18: a date listed four months ahead used to show its usual hours."""
+    with app.app_context():
+        sector = Sector.create(name="Viguier", slug="viguier")
+        usual = Place.create(name="Local Viguier", sector=sector)
+        centre = Place.create(
+            name="Centre social", address="3 rue Lamartine", postcode="11000", commune="Carcassonne"
+        )
+        permanence = Permanence.create(
+            sector=sector,
+            place=usual,
+            title="Permanence logement",
+            weekdays="TU",
+            recurrence="monthly",
+            month_week=2,
+            opens_at=time(14),
+            closes_at=time(16),
+            valid_from=date(2026, 9, 1),
+        )
+        OccurrenceChange.create(
+            permanence=permanence,
+            day=date(2026, 12, 8),
+            opens_at=time(9),
+            closes_at=time(11),
+            place=centre,
+            note="Travaux",
+        )
+        text = sector_page_text(date(2026, 9, 1), "viguier")
+    assert (
+        "mardi 8 décembre 2026, exceptionnellement 9 h–11 h (Centre social, 3 rue Lamartine, 11000 Carcassonne)"
+        in text
+    )
+    assert "Horaires exceptionnels : mardi 8 décembre 2026, 9 h–11 h (Centre social" in text
+    assert (
+        "Prochaines dates : mardi 8 septembre 2026 ; mardi 13 octobre 2026 ; mardi 10 novembre 2026 ;" in text
+    )
+
+
+@pytest.mark.parametrize(
+    "start, end, all_day",
+    [
+        (datetime(9999, 12, 31, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, tzinfo=UTC), True),
+        (datetime(9999, 12, 31, 23, 30, tzinfo=UTC), datetime(9999, 12, 31, 23, 45, tzinfo=UTC), False),
+        (datetime(1, 1, 1, tzinfo=UTC), datetime(1, 1, 1, 23, 59, tzinfo=UTC), True),
+    ],
+)
+def test_an_extreme_stored_date_does_not_break_the_site(app, start, end, all_day):
+    """Issue 14, 5: written straight to the database, as no form allows it any more."""
+    from portal.site.sitegen import SiteData
+
+    with app.app_context():
+        sector = Sector.create(name="Viguier", slug="viguier")
+        place = Place.create(name="Salle", sector=sector)
+        Event.create(
+            kind="other",
+            title="Fête de quartier",
+            starts_at=start,
+            ends_at=end,
+            all_day=all_day,
+            place=place,
+            sector=sector,
+        )
+        Permanence.create(
+            sector=sector,
+            place=place,
+            title="Permanence sans fin",
+            weekdays="MO",
+            opens_at=time(9),
+            closes_at=time(11),
+            valid_from=date(1, 1, 1),
+            valid_to=date(9999, 12, 31),
+        )
+        data = SiteData.load(date(2026, 9, 1))
+        bodies = {page.path: page.body() for page in data.pages("https://relais.test")}
+    event_pages = [
+        body for path, body in bodies.items() if path.startswith("agenda/") and "Fête de quartier" in body
+    ]
+    assert event_pages
+    assert "Prochaines dates : lundi 7 septembre 2026" in " ".join(bodies["permanences/viguier/"].split())

@@ -10,11 +10,9 @@ from datetime import timedelta
 
 from portal.services import referrals
 from portal.services.errors import Refused
+from portal.services.partners import purge_unconfirmed
 from portal.store.db import db, utcnow
 from portal.store.models import Referral, ReferralTransition
-
-# TODO(partners branch): import it from portal.services.partners once it moves there.
-from portal.web.partners.views import purge_unconfirmed
 
 
 def run_maintenance(settings, now=None):

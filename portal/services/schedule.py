@@ -1,17 +1,20 @@
 """When permanences happen: their dates, in words a tenant understands.
 
-One place for the recurrence rules, so that the public site, the poster and
-the iCalendar feeds always agree on the same dates.
+The recurrence of a permanence is written once, as RFC 5545 RRULE parts
+(``recurrence``): the feeds publish them as they are (``ical_rrule``) and
+dateutil reads the same text for the dates of the site, the poster and the
+staff pages (``rule``), so they cannot disagree.
 """
 
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-from dateutil.rrule import FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, rrule
+from dateutil.rrule import rrulestr
 
 PARIS = ZoneInfo("Europe/Paris")
-RRULE_DAYS = {"MO": MO, "TU": TU, "WE": WE, "TH": TH, "FR": FR, "SA": SA, "SU": SU}
+HORIZON_DAYS = 120  # how far ahead pages list a permanence's dates, closures and changes
 DAY_NAMES = {
     "MO": "lundi",
     "TU": "mardi",
@@ -47,17 +50,51 @@ def public_holidays(start, end, postcode=""):
     return {day: name for day, name in sorted(calendar.items()) if start <= day <= end}
 
 
-def rule(permanence, until=None):
-    """The dateutil rrule of a permanence, from its first possible day."""
-    days = [RRULE_DAYS[code] for code in permanence.weekday_codes]
-    end = min(filter(None, [permanence.valid_to, until]), default=None)
-    common = {
-        "dtstart": datetime.combine(permanence.valid_from, time()),
-        "until": datetime.combine(end, time()) if end else None,
-    }
+def recurrence(permanence):
+    """The RRULE parts of a permanence, without UNTIL: the one copy of its rule.
+
+    Key order and values are those the feeds have always published (byte-stable
+    feeds): no INTERVAL for a monthly rule.
+    """
+    days = permanence.weekday_codes
     if permanence.recurrence == "monthly":
-        return rrule(MONTHLY, byweekday=[day(permanence.month_week) for day in days], **common)
-    return rrule(WEEKLY, interval=permanence.every_n_weeks, byweekday=days, wkst=MO, **common)
+        return {"freq": "MONTHLY", "byday": [f"{permanence.month_week}{day}" for day in days]}
+    return {"freq": "WEEKLY", "interval": permanence.every_n_weeks, "byday": days, "wkst": "MO"}
+
+
+def rrule_text(parts):
+    """{'freq': 'WEEKLY', 'byday': ['MO', 'TH']} -> 'FREQ=WEEKLY;BYDAY=MO,TH' (RFC 5545)."""
+    values = (
+        ",".join(map(str, value)) if isinstance(value, list) else str(value) for value in parts.values()
+    )
+    return ";".join(f"{key.upper()}={value}" for key, value in zip(parts, values, strict=True))
+
+
+def rule(permanence, until=None, since=None):
+    """The dateutil rrule of a permanence, read from its RRULE text: the dates
+    are the ones the feeds publish. With ``since``, it starts a whole number
+    of periods after its first day, so it gives the same dates from ``since``
+    on without stepping through the years before (a mistyped year 1)."""
+    end = min(filter(None, [permanence.valid_to, until]), default=None)
+    start = permanence.valid_from
+    if since and since > start:
+        if permanence.recurrence == "monthly":
+            start = max(start, since.replace(day=1))
+        else:
+            weeks = (since - start).days // 7
+            start += timedelta(weeks=weeks - weeks % permanence.every_n_weeks)
+    parsed = rrulestr(rrule_text(recurrence(permanence)), dtstart=datetime.combine(start, time()))
+    return parsed.replace(until=datetime.combine(end, time()) if end else None)
+
+
+def ical_rrule(permanence):
+    """The RRULE of a permanence for a feed whose DTSTART has a TZID: UNTIL is
+    then the last occurrence's start in UTC (RFC 5545, 3.3.10)."""
+    parts = recurrence(permanence)
+    if permanence.valid_to:
+        last_start = datetime.combine(permanence.valid_to, permanence.opens_at, tzinfo=PARIS)
+        parts["until"] = last_start.astimezone(UTC)
+    return parts
 
 
 def closed_days(permanence, start, end):
@@ -75,7 +112,7 @@ def closed_days(permanence, start, end):
 def occurrences(permanence, start, end):
     """[(date, None or reason it is closed)] of a permanence between two dates."""
     closed = closed_days(permanence, start, end)
-    days = rule(permanence, until=end).between(
+    days = rule(permanence, until=end, since=start).between(
         datetime.combine(start, time()), datetime.combine(end, time()), inc=True
     )
     return [(day.date(), closed.get(day.date())) for day in days]
@@ -93,19 +130,59 @@ def changed_days(permanence, start, end):
 
 
 def change_when(change, permanence):
-    """'mardi 8 décembre 2026, 9 h–11 h (Maison de quartier, 7 place des Tilleuls)'."""
+    """'mardi 8 décembre 2026, 9 h–11 h (Maison de quartier, 7 place des Tilleuls, 11000 Carcassonne)'."""
     text = f"{long_date(change.day)}, {hour(change.opens_at)}–{hour(change.closes_at)}"
     if change.place_id and change.place_id != permanence.place_id:
-        place = change.place
-        text += f" ({', '.join(part for part in (place.name, place.address, place.commune) if part)})"
+        text += f" ({change.place.one_line})"
     return text
 
 
-def next_dates(permanence, today=None, count=4, horizon_days=120):
+def next_dates(permanence, today=None, count=4, horizon_days=None):
     """The next ``count`` dates it really happens (closed days skipped)."""
+    return [occurrence.day for occurrence in upcoming(permanence, today, count, horizon_days).next]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One day a permanence is held, at its real hours and place."""
+
+    day: date
+    opens_at: time
+    closes_at: time
+    place: object  # a Place
+    when: str  # 'mardi 8 décembre 2026', or with ', exceptionnellement 9 h–11 h (…)'
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    next: list  # [Occurrence], the next few days it is held
+    closed: list  # [(date, reason)] of the days it is not, up to the same horizon
+    changed: list  # [OccurrenceChange] up to the same horizon
+
+
+def upcoming(permanence, today=None, count=4, horizon_days=None):
+    """What a page says of the weeks ahead, all within one horizon: the next
+    dates (each at its real hours and place), the closed days, the changes."""
     today = today or date.today()
-    upcoming = occurrences(permanence, today, today + timedelta(days=horizon_days))
-    return [day for day, reason in upcoming if reason is None][:count]
+    end = today + timedelta(days=horizon_days or HORIZON_DAYS)
+    days = occurrences(permanence, today, end)
+    changes = changed_days(permanence, today, end)
+    held = [day for day, reason in days if reason is None][:count]
+    return Upcoming(
+        next=[occurrence(permanence, day, changes.get(day)) for day in held],
+        closed=[(day, reason) for day, reason in days if reason],
+        changed=list(changes.values()),
+    )
+
+
+def occurrence(permanence, day, change=None):
+    if change is None:
+        return Occurrence(day, permanence.opens_at, permanence.closes_at, permanence.place, long_date(day))
+    place = change.place if change.place_id else permanence.place
+    when = f"{long_date(day)}, exceptionnellement {hour(change.opens_at)}–{hour(change.closes_at)}"
+    if place.id != permanence.place_id:
+        when += f" ({place.one_line})"
+    return Occurrence(day, change.opens_at, change.closes_at, place, when)
 
 
 def hour(value):
@@ -145,8 +222,14 @@ def long_date(day):
 
 
 def local(moment):
-    """An aware datetime shown in Paris time."""
-    return moment.astimezone(PARIS)
+    """An aware datetime shown in Paris time. A stored moment at the edge of
+    the calendar (31 December 9999 at 23:30 UTC is already year 10000 in
+    Paris) stays at that edge: pages and feeds must survive any stored value."""
+    try:
+        return moment.astimezone(PARIS)
+    except OverflowError:
+        edge = datetime.max if moment.year == MAXYEAR else datetime.min
+        return edge.replace(tzinfo=PARIS)
 
 
 def short_datetime(moment):

@@ -5,3 +5,10 @@ from portal.site.sitegen keeps a single copy of that module in the process.
 """
 
 from portal.site.sitegen import on_config, on_files, on_page_content  # noqa: F401
+from portal.site.languages import (  # noqa: F401
+    on_env,
+    on_nav,
+    on_page_context,
+    on_page_markdown,
+    on_post_page,
+)

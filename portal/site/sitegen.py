@@ -26,7 +26,8 @@ from markupsafe import Markup
 from mkdocs.structure.files import File, InclusionLevel
 from peewee import JOIN, fn, prefetch
 
-from portal.services import schedule
+from portal.services import registrations, schedule
+from portal.site import languages
 
 from portal import urls
 from portal.store.db import bind, db, utcnow
@@ -43,7 +44,6 @@ from portal.store.models import (
     PartnerTheme,
     Permanence,
     Place,
-    Registration,
     Sector,
     Theme,
     Topic,
@@ -57,6 +57,7 @@ TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
 )
 TEMPLATES.filters["capitalize_first"] = lambda text: text[:1].upper() + text[1:]
+languages.install(TEMPLATES)  # gettext: tenant pages are also built in other languages
 
 
 # -- MkDocs events ------------------------------------------------------------
@@ -69,7 +70,7 @@ def on_config(config):
         from portal import default_database_url
 
         bind(os.environ.get("PORTAL_DATABASE_URL") or default_database_url())
-    return config
+    return languages.on_config(config)
 
 
 def on_files(files, config):
@@ -80,12 +81,14 @@ def on_files(files, config):
         base_url = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     for page in site.pages(base_url):
         files.append(page.to_file(config))
+    for page in languages.pages(site, PageHelpers(site, base_url)):
+        files.append(page.to_file(config))
     return files
 
 
 def on_page_content(html_content, page, config, files):
     generated = getattr(page.file, "relais_page", None)
-    return generated.body() if generated else html_content
+    return languages.page_content(generated.body() if generated else html_content, page)
 
 
 # -- what the pages show ------------------------------------------------------
@@ -99,7 +102,7 @@ class SiteData:
         data = cls()
         data.today = today
         data.now = utcnow()
-        data.sectors = list(Sector.select().order_by(Sector.position, Sector.name))
+        data.sectors = list(Sector.ordered())
         data.partners = list(Partner.published().order_by(fn.LOWER(Partner.name)))
         data.partner_by_id = {partner.id: partner for partner in data.partners}
         data._load_links()
@@ -139,12 +142,7 @@ class SiteData:
         for event in self.events:
             event.topic = topics.get(event.topic_id)
         self.topics = [topic for topic in topics.values() if topic.status in ("accepted", "held")]
-        self.seats_taken = dict(
-            Registration.select(Registration.event, fn.SUM(Registration.seats))
-            .where(Registration.status == "confirmed")
-            .group_by(Registration.event)
-            .tuples()
-        )
+        self.seats_taken = registrations.confirmed_seats_by_event()
         self.participants = defaultdict(list)
         offers = defaultdict(list)
         for offer in JobOffer.select().order_by(JobOffer.title):
@@ -172,25 +170,16 @@ class SiteData:
         return grouped
 
     def permanence_view(self, permanence):
-        horizon = self.today + timedelta(days=60)
-        closed = [
-            (day, reason) for day, reason in schedule.occurrences(permanence, self.today, horizon) if reason
-        ]
-        changed = [
-            (schedule.change_when(change, permanence), change.note)
-            for change in schedule.changed_days(permanence, self.today, horizon).values()
-        ]
+        coming = schedule.upcoming(permanence, self.today)
         return {
             "permanence": permanence,
-            "next_dates": schedule.next_dates(permanence, self.today),
-            "closed": closed,
-            "changed": changed,
+            "next_dates": coming.next,
+            "closed": coming.closed,
+            "changed": [(schedule.change_when(change, permanence), change.note) for change in coming.changed],
         }
 
     def seats_left(self, event):
-        if event.capacity is None:
-            return None
-        return max(event.capacity - self.seats_taken.get(event.id, 0), 0)
+        return registrations.seats_left(event, taken=self.seats_taken.get(event.id, 0))
 
     # -- the pages --
 
@@ -258,6 +247,7 @@ class SiteData:
                 partner.name,
                 "partner.html",
                 partner=partner,
+                shared=partner.shared_fields("public"),  # what the partner chose to publish
                 description=partner.summary,
                 website=safe_website(partner.website),
                 themes=sorted(self.themes_of[partner.id], key=lambda t: t.label),
@@ -418,12 +408,8 @@ class PageHelpers:
         return f"Il reste {left} place{'s' if left > 1 else ''} sur {event.capacity}."
 
     def registration_open(self, event):
-        if event.status != "scheduled" or event.ends_at < self.data.now:
-            return False
-        if event.registration_opens_at is None and event.registration_closes_at is None:
-            return False  # no registration for this event: just come
-        opens, closes = event.registration_opens_at, event.registration_closes_at
-        return (opens is None or opens <= self.data.now) and (closes is None or self.data.now <= closes)
+        # The registration page's own rule (an event without dates: just come).
+        return registrations.closed_reason(event, self.data.now) is None
 
     def globals(self, current_path):
         return {
@@ -433,6 +419,7 @@ class PageHelpers:
             "feed_urls": lambda scope, item=None: urls.feed_urls(self.base_url, scope, item),
             "describe": schedule.describe,
             "long_date": schedule.long_date,
+            "occurrence_when": lambda occurrence, permanence: occurrence.when,
             "event_when": schedule.event_when,
             "seats_text": self.seats_text,
             "registration_open": self.registration_open,
@@ -491,7 +478,7 @@ def safe_website(url):
 
 def qr_svg(url):
     """An inline SVG QR code (no image file, no external service)."""
-    svg = segno.make(url, error="m").svg_inline(scale=5, title=f"Code QR vers {url}")
+    svg = segno.make(url, error="m").svg_inline(scale=5, omitsize=True, title=f"Code QR vers {url}")
     return Markup(svg)
 
 

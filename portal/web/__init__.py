@@ -4,13 +4,13 @@ Views authorise, validate, call a service, flash and redirect; the rules
 they apply live in portal.services.
 """
 
-from portal import feeds
-from portal.web import auth, directory, errors, exports, health, imports, security, site, stats
+from portal.web import auth, calendars, directory, errors, exports, health, imports, security, site, stats
 from portal.web.admin import views as admin_views
 from portal.web.events import meetings, topics
 from portal.web.events import views as event_views
 from portal.web.extensions import csrf, limiter, login_manager
 from portal.web.partners import moderation
+from portal.web.partners import staff as partner_staff  # noqa: F401  (its routes are on the admin blueprint)
 from portal.web.partners import views as partner_views
 from portal.web.referrals import views as referral_views
 
@@ -20,7 +20,7 @@ BLUEPRINTS = (
     health,
     auth,
     exports,
-    feeds,
+    calendars,
     partner_views,
     moderation,
     directory,

@@ -47,5 +47,5 @@ def network_directory():
         sector=sector,
         labels=SHAREABLE_FIELDS,
         themes=Theme.select().where(Theme.parent.is_null()).order_by(Theme.label),
-        sectors=Sector.select().order_by(Sector.position, Sector.name),
+        sectors=Sector.ordered(),
     )

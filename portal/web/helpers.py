@@ -37,9 +37,10 @@ staff_required = roles_required(*STAFF_ROLES)
 partner_required = roles_required("partner")
 
 
-def response_headers(**headers):
-    """A view decorator setting these headers on its answer, error pages
-    included (after_this_request also runs for a 404 or 409 the view raised)."""
+def with_headers(**headers):
+    """A decorator adding these headers to the view's answer, whatever its
+    status: error pages included (after_this_request also runs for a 404 or
+    a 409 the view raised, e.g. a refused answer on a page reached by a token)."""
     names = {name.replace("_", "-"): value for name, value in headers.items()}
 
     def decorator(view):
@@ -57,11 +58,10 @@ def response_headers(**headers):
     return decorator
 
 
-# The answer shows a person's data: no browser or proxy may keep a copy.
-no_store = response_headers(Cache_Control="no-store")
-# The address holds a secret token: links followed from the page must not carry
-# it, in a Referer, to any log (ours or another site's).
-no_referrer = response_headers(Referrer_Policy="no-referrer")
+# A page showing a person's data: no browser or proxy keeps a copy.
+no_store = with_headers(Cache_Control="no-store")
+# A page reached through a token in its address: the token never leaves in a Referer.
+no_referrer = with_headers(Referrer_Policy="no-referrer")
 
 
 def csv_response(filename, header, rows):

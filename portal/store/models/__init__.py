@@ -10,11 +10,21 @@ from portal.store.models.base import BaseModel, Sequenced, TimestampedModel, nor
 from portal.store.models.datainclusion import ImportedService
 from portal.store.models.events import Event, EventPartner, JobOffer, Registration, Topic
 from portal.store.models.outbox import Outbox
-from portal.store.models.partners import SHARE_LEVELS, SHAREABLE_FIELDS, Partner, PartnerSector, PartnerTheme
+from portal.store.models.partners import (
+    SHARE_LEVELS,
+    SHAREABLE_FIELDS,
+    Partner,
+    PartnerSector,
+    PartnerTheme,
+    PartnerTransition,
+)
 from portal.store.models.places import Place, Sector, Theme
 from portal.store.models.referrals import Referral, ReferralAccess, ReferralTransition
 from portal.store.models.schedule import Closure, OccurrenceChange, Permanence
 from portal.store.models.vocab import *
+
+# User exists now: PartnerTransition.actor is a real foreign key (with its constraint).
+PartnerTransition.actor.deferred = False
 
 MODELS = [
     Sector,
@@ -35,6 +45,7 @@ MODELS = [
     Referral,
     ReferralTransition,
     ReferralAccess,
+    PartnerTransition,
     Outbox,
     ImportedService,
 ]

@@ -29,6 +29,7 @@ class Topic(TimestampedModel):
     proposed_by = ForeignKeyField(Partner, null=True, backref="topics", on_delete="SET NULL")
     status = CharField(max_length=10, default="proposed", constraints=[one_of("status", TOPIC_STATUSES)])
     merged_into = ForeignKeyField("self", null=True, backref="merged", on_delete="SET NULL")
+    decline_reason = TextField(default="")  # for the team only, never published (schema v9)
 
     def __str__(self):
         return self.title

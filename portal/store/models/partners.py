@@ -6,12 +6,13 @@ from peewee import (
     CharField,
     Check,
     DateField,
+    DeferredForeignKey,
     ForeignKeyField,
     TextField,
     fn,
 )
 
-from portal.store.db import UTCDateTimeField
+from portal.store.db import UTCDateTimeField, utcnow
 from portal.store.models.base import BaseModel, TimestampedModel, normalise_name, one_of
 from portal.store.models.places import Sector, Theme
 from portal.store.models.vocab import PARTNER_STATUSES, PARTNER_TYPES
@@ -56,6 +57,9 @@ class Partner(TimestampedModel):
     referral_notes = TextField(default="")  # how to refer someone to this partner
     sharing = TextField(default="{}")  # JSON: {field: "public" | "network" | "private"}
     name_key = CharField(max_length=200, default="", index=True)  # normalise_name(name), schema v5
+    # A new contact address waits here until a link sent to it is clicked (schema v8):
+    # until then every email, referrals included, goes to contact_email.
+    pending_contact_email = CharField(max_length=254, default="")
 
     def save(self, *args, **kwargs):
         self.name_key = normalise_name(self.name)
@@ -132,3 +136,18 @@ class PartnerSector(BaseModel):
 
     class Meta:
         indexes = ((("partner", "sector"), True),)
+
+
+class PartnerTransition(BaseModel):
+    """One move of a partner's status (or a moderation of its changes, from and
+    to "published"): who, when, from where to where, and why."""
+
+    partner = ForeignKeyField(Partner, backref="transitions", on_delete="CASCADE")
+    # User is declared after Partner (it points to it): resolved once accounts.py is
+    # imported; models/__init__ then lets create_table write the constraint.
+    actor = DeferredForeignKey("User", null=True, backref="partner_transitions", on_delete="SET NULL")
+    actor_label = CharField(max_length=200, default="")
+    from_status = CharField(max_length=12, null=True)
+    to_status = CharField(max_length=12, constraints=[one_of("to_status", PARTNER_STATUSES)])
+    reason = TextField(default="")
+    created_at = UTCDateTimeField(default=utcnow)

@@ -1,18 +1,19 @@
-"""Forms of the staff pages: places, sectors, permanences, closures, changed occurrences."""
+"""Forms of the staff pages: places, sectors, permanences, closures, changed occurrences.
 
-from wtforms import (
-    TextAreaField,
-)
+Field names are the model's columns, so that ``Form(obj=row)`` fills a form
+and ``form.populate_obj(row)`` saves it; the few columns stored otherwise
+than typed (days as "MO,TH", ids from menus) are converted in populate_obj.
+The closure and changed-occurrence forms share the permanence's page: they
+get a prefix ("closure-", "change-") so that their fields keep unique ids.
+"""
+
+from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.services.datainclusion import clean_postcode
 from portal.services.schedule import occurrences
-from portal.store.models import (
-    PARTNER_STATUSES,
-    RECURRENCES,
-    WEEKDAYS,
-)
+from portal.store.models import PARTNER_STATUSES, RECURRENCES, WEEKDAYS
 from portal.web.fields import (
     MONTH_WEEKS,
     CheckboxesField,
@@ -29,71 +30,145 @@ from portal.web.fields import (
 )
 
 
-class PlaceFields:
-    """A place; the permanence form embeds them to create its place on the spot."""
+def optional_id(value):
+    """A menu's value: a row's id as text, '' for none (never 'None')."""
+    return "" if value is None else str(value)
 
-    lieu_nom = text("Nom du lieu", 160)
-    lieu_adresse = text("Adresse (facultatif)", 200)
-    lieu_code_postal = text("Code postal (facultatif)", 5, validators=[cleaned(clean_postcode)])
-    lieu_commune = text("Commune (facultatif)", 120)
-    lieu_accessibilite = TextAreaField(
-        "Accessibilité (facultatif)",
+
+def id_choice(label, **kwargs):
+    return ChoiceField(label, coerce=optional_id, **kwargs)
+
+
+def long_text(label):
+    return TextAreaField(
+        label,
         filters=[strip],
         validators=[Optional(), Length(max=1000, message="1 000 caractères au maximum.")],
     )
 
 
-class PlaceForm(PlaceFields, FlaskForm):
-    lieu_nom = text("Nom du lieu", 160, required=True)
-    lieu_secteur = ChoiceField("Quartier")
+class RowForm(FlaskForm):
+    """populate_obj() stores the menus of ids (``*_id`` fields) as ids, '' as
+    none, and leaves out the fields that are not columns of the row."""
+
+    not_columns = ()
+
+    def populate_obj(self, obj):
+        for name, field in self._fields.items():
+            if name in self.not_columns:
+                continue
+            field.populate_obj(obj, name)
+            if name.endswith("_id"):
+                setattr(obj, name, int(field.data) if field.data else None)
+
+
+def place_name(required=False):
+    return text("Nom du lieu", 160, required=required)
+
+
+def place_address():
+    return text("Adresse (facultatif)", 200)
+
+
+def place_postcode():
+    return text("Code postal (facultatif)", 5, validators=[cleaned(clean_postcode)])
+
+
+def place_commune():
+    return text("Commune (facultatif)", 120)
+
+
+def place_accessibility():
+    return long_text("Accessibilité (facultatif)")
+
+
+class PlaceForm(RowForm):
+    name = place_name(required=True)
+    address = place_address()
+    postcode = place_postcode()
+    commune = place_commune()
+    sector_id = id_choice("Quartier")
+    accessibility = place_accessibility()
 
     def set_choices(self, sectors):
-        self.lieu_secteur.choices = [SelectChoice("", "Aucun en particulier")] + [
+        self.sector_id.choices = [SelectChoice("", "Aucun en particulier")] + [
             SelectChoice(str(sector.id), sector.name) for sector in sectors
         ]
         return self
 
 
-class PermanenceForm(PlaceFields, FlaskForm):
-    titre = text("Titre", 160, required=True)
-    partenaire = ChoiceField("Qui tient la permanence ?")
-    secteur = ChoiceField("Quartier", validators=[DataRequired("Choisissez le quartier.")])
-    lieu = ChoiceField("Lieu")
-    jours = CheckboxesField(
+class PermanenceForm(RowForm):
+    title = text("Titre", 160, required=True)
+    partner_id = id_choice("Qui tient la permanence ?")
+    sector_id = id_choice("Quartier", validators=[DataRequired("Choisissez le quartier.")])
+    place_id = id_choice("Lieu")
+    weekdays = CheckboxesField(
         "Jours",
         choices=lambda: [SelectChoice(code, day.capitalize()) for code, day in WEEKDAYS.items()],
         validators=[DataRequired("Cochez au moins un jour.")],
     )
-    heure_debut = time_field("Heure de début")
-    heure_fin = time_field("Heure de fin")
+    opens_at = time_field("Heure de début")
+    closes_at = time_field("Heure de fin")
     recurrence = ChoiceField("Fréquence", choices=lambda: options(RECURRENCES))
-    toutes_les_n_semaines = ChoiceField(
-        "Si toutes les semaines : à quel rythme ?", choices=every_n_weeks_options
+    every_n_weeks = ChoiceField(
+        "Si toutes les semaines : à quel rythme ?", choices=every_n_weeks_options, coerce=optional_id
     )
-    semaine_du_mois = ChoiceField(
-        "Si le n-ième jour du mois : quelle semaine ?", choices=lambda: options(MONTH_WEEKS)
+    month_week = ChoiceField(
+        "Si le n-ième jour du mois : quelle semaine ?",
+        choices=lambda: options(MONTH_WEEKS),
+        coerce=optional_id,
     )
-    debut_validite = date_field("À partir du")
-    fin_validite = date_field("Jusqu'au (facultatif)", required=False)
-    notes = TextAreaField(
-        "Informations pour les habitants (facultatif)",
-        filters=[strip],
-        validators=[Optional(), Length(max=1000, message="1 000 caractères au maximum.")],
-    )
+    valid_from = date_field("À partir du")
+    valid_to = date_field("Jusqu'au (facultatif)", required=False)
+    notes = long_text("Informations pour les habitants (facultatif)")
+    # A new place, described on the spot when it is not in the menu.
+    place_name = place_name()
+    place_address = place_address()
+    place_postcode = place_postcode()
+    place_commune = place_commune()
+    place_accessibility = place_accessibility()
+
+    def process(self, formdata=None, obj=None, data=None, **kwargs):
+        # The stored "MO,TH" is the checkboxes' ["MO", "TH"].
+        if obj is not None and "weekdays" not in kwargs:
+            kwargs["weekdays"] = obj.weekday_codes
+        super().process(formdata, obj, data, **kwargs)
+
+    not_columns = ("place_name", "place_address", "place_postcode", "place_commune", "place_accessibility")
+
+    def populate_obj(self, obj):
+        """The permanence's columns; new_place() gives the new place, if any."""
+        super().populate_obj(obj)
+        obj.notes = obj.notes or ""
+        obj.weekdays = ",".join(code for code in WEEKDAYS if code in self.weekdays.data)  # Monday first
+        monthly = self.recurrence.data == "monthly"
+        obj.every_n_weeks = 1 if monthly else int(self.every_n_weeks.data)
+        obj.month_week = int(self.month_week.data) if monthly else None
+
+    def new_place(self):
+        """The place described on the spot, as {column: value}, or None."""
+        if self.place_id.data:
+            return None
+        return {
+            "name": self.place_name.data,
+            "address": self.place_address.data or "",
+            "postcode": self.place_postcode.data or "",
+            "commune": self.place_commune.data or "",
+            "accessibility": self.place_accessibility.data or "",
+        }
 
     def set_choices(self, partners, sectors, places):
-        self.partenaire.choices = [SelectChoice("", "L'équipe de médiation")] + [
+        self.partner_id.choices = [SelectChoice("", "L'équipe de médiation")] + [
             SelectChoice(
                 str(p.id), p.name if p.status == "published" else f"{p.name} ({PARTNER_STATUSES[p.status]})"
             )
             for p in partners
         ]
-        self.secteur.choices = [SelectChoice("", "Choisissez un quartier")] + [
+        self.sector_id.choices = [SelectChoice("", "Choisissez un quartier")] + [
             SelectChoice(str(sector.id), sector.name) for sector in sectors
         ]
-        self.lieu.choices = [SelectChoice("", "Un nouveau lieu, décrit plus bas")] + [
-            SelectChoice(str(place.id), ", ".join(filter(None, [place.name, place.address, place.commune])))
-            for place in places
+        self.place_id.choices = [SelectChoice("", "Un nouveau lieu, décrit plus bas")] + [
+            SelectChoice(str(place.id), place.one_line) for place in places
         ]
         return self
 
@@ -106,54 +181,67 @@ class PermanenceForm(PlaceFields, FlaskForm):
 
     def inconsistencies(self):
         """Rules across several fields: (field to flag, French message)."""
-        opens, closes = self.heure_debut.data, self.heure_fin.data
+        opens, closes = self.opens_at.data, self.closes_at.data
         if opens and closes and closes <= opens:
-            yield self.heure_fin, "L'heure de fin doit être après l'heure de début."
+            yield self.closes_at, "L'heure de fin doit être après l'heure de début."
         if self.recurrence.data == "monthly":
-            if not self.semaine_du_mois.data:
-                yield self.semaine_du_mois, "Pour une permanence mensuelle, choisissez la semaine du mois."
-            if len(self.jours.data or []) > 1:
-                yield self.jours, "Pour une permanence mensuelle, cochez un seul jour."
-        start, end = self.debut_validite.data, self.fin_validite.data
+            if not self.month_week.data:
+                yield self.month_week, "Pour une permanence mensuelle, choisissez la semaine du mois."
+            if len(self.weekdays.data or []) > 1:
+                yield self.weekdays, "Pour une permanence mensuelle, cochez un seul jour."
+        start, end = self.valid_from.data, self.valid_to.data
         if start and end and end < start:
-            yield self.fin_validite, "La date de fin ne peut pas être avant la date de début."
-        if not self.lieu.data and not self.lieu_nom.data:
-            yield self.lieu, "Choisissez un lieu dans la liste, ou donnez le nom d'un nouveau lieu plus bas."
-        if self.lieu.data and self.lieu_nom.data:
+            yield self.valid_to, "La date de fin ne peut pas être avant la date de début."
+        if not self.place_id.data and not self.place_name.data:
             yield (
-                self.lieu_nom,
+                self.place_id,
+                "Choisissez un lieu dans la liste, ou donnez le nom d'un nouveau lieu plus bas.",
+            )
+        if self.place_id.data and self.place_name.data:
+            yield (
+                self.place_name,
                 "Vous avez choisi un lieu dans la liste : videz ce champ, ou choisissez « Un nouveau lieu ».",
             )
 
 
-class ClosureForm(FlaskForm):
-    fermeture_debut = date_field("Premier jour de fermeture")
-    fermeture_fin = date_field("Dernier jour (facultatif : vide pour un seul jour)", required=False)
-    fermeture_motif = text("Motif, lu par les habitants (facultatif)", 200)
+class PrefixedForm(RowForm):
+    """A second form of a page, used with a prefix. Its token is the page's
+    csrf_token field, checked for every POST by CSRFProtect (a prefixed form
+    would look for "<prefix>-csrf_token")."""
 
-    def validate_fermeture_fin(self, field):
-        if field.data and self.fermeture_debut.data and field.data < self.fermeture_debut.data:
+    class Meta:
+        csrf = False
+
+
+class ClosureForm(PrefixedForm):
+    """Used with prefix="closure" on the permanence's page."""
+
+    start_date = date_field("Premier jour de fermeture")
+    end_date = date_field("Dernier jour (facultatif : vide pour un seul jour)", required=False)
+    reason = text("Motif, lu par les habitants (facultatif)", 200)
+
+    def validate_end_date(self, field):
+        if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError("Le dernier jour ne peut pas être avant le premier.")
 
 
-class OccurrenceChangeForm(FlaskForm):
-    """One occurrence at other hours and/or in another place."""
+class OccurrenceChangeForm(PrefixedForm):
+    """One occurrence at other hours and/or in another place (prefix="change")."""
 
-    exception_jour = date_field("Jour de la permanence concernée")
-    exception_debut = time_field("Heure de début ce jour-là")
-    exception_fin = time_field("Heure de fin ce jour-là")
-    exception_lieu = ChoiceField("Lieu ce jour-là")
-    exception_note = text("Précision, lue par les habitants (facultatif)", 200)
+    day = date_field("Jour de la permanence concernée")
+    opens_at = time_field("Heure de début ce jour-là")
+    closes_at = time_field("Heure de fin ce jour-là")
+    place_id = id_choice("Lieu ce jour-là")
+    note = text("Précision, lue par les habitants (facultatif)", 200)
 
     def set_choices(self, places, permanence):
         self.permanence = permanence
-        self.exception_lieu.choices = [SelectChoice("", "Le lieu habituel")] + [
-            SelectChoice(str(place.id), ", ".join(filter(None, [place.name, place.address, place.commune])))
-            for place in places
+        self.place_id.choices = [SelectChoice("", "Le lieu habituel")] + [
+            SelectChoice(str(place.id), place.one_line) for place in places
         ]
         return self
 
-    def validate_exception_jour(self, field):
+    def validate_day(self, field):
         """The day must be one the permanence happens: a closed one stays closed."""
         if field.data is None:
             return
@@ -163,25 +251,21 @@ class OccurrenceChangeForm(FlaskForm):
         if found[field.data]:
             raise ValidationError(f"Ce jour-là, il n'y a pas de permanence ({found[field.data]}).")
 
-    def validate_exception_fin(self, field):
-        if field.data and self.exception_debut.data and field.data <= self.exception_debut.data:
+    def validate_closes_at(self, field):
+        if field.data and self.opens_at.data and field.data <= self.opens_at.data:
             raise ValidationError("L'heure de fin doit être après l'heure de début.")
 
 
 class SectorForm(FlaskForm):
-    nom = text("Nom du quartier", 120, required=True)
-    communes_quartiers = TextAreaField(
-        "Communes et quartiers couverts (facultatif)",
-        filters=[strip],
-        validators=[Optional(), Length(max=1000, message="1 000 caractères au maximum.")],
-    )
-    ordre = NumberField(
+    name = text("Nom du quartier", 120, required=True)
+    areas = long_text("Communes et quartiers couverts (facultatif)")
+    position = NumberField(
         "Ordre d'affichage (le plus petit en premier)",
         default=0,
         validators=[InputRequired("Indiquez un nombre entier, en chiffres.")],
     )
 
-    def validate_ordre(self, field):
+    def validate_position(self, field):
         if field.data is not None and not -1000 <= field.data <= 1000:
             raise ValidationError("Indiquez un nombre entre -1000 et 1000.")
 

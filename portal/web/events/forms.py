@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.services.datainclusion import clean_email
+from portal.services.schedule import local
 from portal.store.models import (
     AUDIENCES,
     EVENT_KINDS,
@@ -18,6 +19,8 @@ from portal.store.models import (
 from portal.web.fields import (
     ALL_DAY_END,
     CONTRACTS,
+    FIRST_DAY,
+    LAST_DAY,
     REQUIRED,
     ChoiceField,
     FlaskForm,
@@ -32,11 +35,53 @@ from portal.web.fields import (
     text,
 )
 
+FORGED_CHOICE = "Ce choix n'existe pas. Rechargez la page et recommencez."
+
+
+def optional_id(value):
+    """'' (the empty choice) is None, '12' is 12; anything else is not an id."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit() and len(value) < 10):
+        return int(value)
+    raise ValueError(FORGED_CHOICE)
+
+
+class RecordChoiceField(ChoiceField):
+    """A choice of record whose data is its id (or None for the empty choice),
+    as the model's ``…_id`` column takes it: ``obj=`` and ``populate_obj`` work."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, coerce=optional_id, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(FORGED_CHOICE) from None
+
+    def pre_validate(self, form):
+        if self.data not in {optional_id(choice.value) for choice in self.choices}:
+            raise ValidationError(FORGED_CHOICE)
+
+
+def within_years(form, field):
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(f"Choisissez une date entre le {FIRST_DAY:%d/%m/%Y} et le {LAST_DAY:%d/%m/%Y}.")
+
+
+def event_day(label, required=True):
+    """A date of the event form, within the years the portal deals in."""
+    day = date_field(label, required=required)
+    day.kwargs["validators"] = [*day.kwargs["validators"], within_years]
+    return day
+
 
 class MeetingRegistrationForm(FlaskForm):
     organisation = text("Votre structure ou association", 200, required=True)
-    nom = text("Votre nom", 160, required=True)
-    courriel = EmailField(
+    contact_name = text("Votre nom", 160, required=True)
+    contact_email = EmailField(
         "Votre e-mail (pour la confirmation et le lien d'annulation)",
         filters=[strip],
         validators=[
@@ -45,7 +90,7 @@ class MeetingRegistrationForm(FlaskForm):
             cleaned(clean_email),
         ],
     )
-    places = NumberField(
+    seats = NumberField(
         "Nombre de places",
         default=1,
         validators=[InputRequired("Indiquez le nombre de places (un nombre entier).")],
@@ -59,9 +104,9 @@ class MeetingRegistrationForm(FlaskForm):
     def __init__(self, *args, max_seats=5, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_seats = max_seats
-        self.places.render_kw = {"min": 1, "max": max_seats, "inputmode": "numeric"}
+        self.seats.render_kw = {"min": 1, "max": max_seats, "inputmode": "numeric"}
 
-    def validate_places(self, field):
+    def validate_seats(self, field):
         if field.data is None or not 1 <= field.data <= self.max_seats:
             raise ValidationError(
                 f"Choisissez entre 1 et {self.max_seats} place{'s' if self.max_seats > 1 else ''}."
@@ -72,57 +117,57 @@ class MeetingRegistrationForm(FlaskForm):
 
 
 class EventForm(FlaskForm):
-    type_evenement = ChoiceField("Type d'événement", choices=lambda: options(EVENT_KINDS))
-    titre = text("Titre", 200, required=True)
-    theme = ChoiceField("Thème de la rencontre (facultatif)")
+    kind = ChoiceField("Type d'événement", choices=lambda: options(EVENT_KINDS))
+    title = text("Titre", 200, required=True)
+    topic_id = RecordChoiceField("Thème de la rencontre (facultatif)")
     description = TextAreaField(
         "Description (facultatif)",
         filters=[strip],
         validators=[Optional(), Length(max=5000, message="5 000 caractères au maximum.")],
     )
-    lieu = ChoiceField("Lieu")
-    secteur = ChoiceField("Quartier")
-    date_debut = date_field("Date")
-    heure_debut = optional_time_field("Heure de début")
-    date_fin = date_field(
+    place_id = RecordChoiceField("Lieu")
+    sector_id = RecordChoiceField("Quartier")
+    start_date = event_day("Date")
+    start_time = optional_time_field("Heure de début")
+    end_date = event_day(
         "Dernier jour (facultatif : vide si l'événement tient en une journée)", required=False
     )
-    heure_fin = optional_time_field("Heure de fin")
-    journee_entiere = BooleanField("Toute la journée (sans horaire)")
-    capacite = NumberField(
+    end_time = optional_time_field("Heure de fin")
+    all_day = BooleanField("Toute la journée (sans horaire)")
+    capacity = NumberField(
         "Nombre de places (facultatif : vide si les places ne sont pas limitées)", validators=[Optional()]
     )
-    places_max = NumberField(
+    max_seats_per_registration = NumberField(
         "Places au maximum par inscription",
         default=5,
         validators=[InputRequired("Indiquez un nombre entier, en chiffres.")],
     )
-    inscriptions_ouverture_date = date_field("Ouverture des inscriptions : date", required=False)
-    inscriptions_ouverture_heure = optional_time_field("Ouverture des inscriptions : heure (facultatif)")
-    inscriptions_cloture_date = date_field("Clôture des inscriptions : date", required=False)
-    inscriptions_cloture_heure = optional_time_field("Clôture des inscriptions : heure (facultatif)")
-    public = ChoiceField("Pour qui ?", choices=lambda: options(AUDIENCES))
+    opens_date = event_day("Ouverture des inscriptions : date", required=False)
+    opens_time = optional_time_field("Ouverture des inscriptions : heure (facultatif)")
+    closes_date = event_day("Clôture des inscriptions : date", required=False)
+    closes_time = optional_time_field("Clôture des inscriptions : heure (facultatif)")
+    audience = ChoiceField("Pour qui ?", choices=lambda: options(AUDIENCES))
 
     def set_choices(self, topics, places, sectors):
-        self.theme.choices = [SelectChoice("", "Aucun thème")] + [
+        self.topic_id.choices = [SelectChoice("", "Aucun thème")] + [
             SelectChoice(str(topic.id), topic.title) for topic in topics
         ]
-        self.lieu.choices = [SelectChoice("", "Lieu à préciser")] + [
+        self.place_id.choices = [SelectChoice("", "Lieu à préciser")] + [
             SelectChoice(str(place.id), ", ".join(filter(None, [place.name, place.address, place.commune])))
             for place in places
         ]
-        self.secteur.choices = [SelectChoice("", "Celui du lieu, ou aucun")] + [
+        self.sector_id.choices = [SelectChoice("", "Celui du lieu, ou aucun")] + [
             SelectChoice(str(sector.id), sector.name) for sector in sectors
         ]
         return self
 
-    def validate_capacite(self, field):
+    def validate_capacity(self, field):
         if field.data is not None and not 0 <= field.data <= 100_000:
             raise ValidationError(
                 "Indiquez un nombre de places positif (0 ferme les inscriptions confirmées)."
             )
 
-    def validate_places_max(self, field):
+    def validate_max_seats_per_registration(self, field):
         if field.data is not None and not 1 <= field.data <= 100:
             raise ValidationError("Indiquez un nombre entre 1 et 100.")
 
@@ -140,36 +185,36 @@ class EventForm(FlaskForm):
             yield from problems
             return
         starts_at, ends_at = self.moments()
-        if ends_at < starts_at or (ends_at == starts_at and not self.journee_entiere.data):
+        if ends_at < starts_at or (ends_at == starts_at and not self.all_day.data):
             yield (
-                (self.date_fin if self.date_fin.data else self.heure_fin),
+                (self.end_date if self.end_date.data else self.end_time),
                 "La fin doit être après le début.",
             )
         opens_at, closes_at = self.registration_window()
         if opens_at and closes_at and closes_at <= opens_at:
             yield (
-                self.inscriptions_cloture_date,
+                self.closes_date,
                 "La clôture des inscriptions doit être après leur ouverture.",
             )
 
     def incomplete_times(self):
         """Hours missing, given without their date, or skipped by the clock change."""
-        if not self.journee_entiere.data:
-            for field in (self.heure_debut, self.heure_fin):
+        if not self.all_day.data:
+            for field in (self.start_time, self.end_time):
                 if field.data is None:
                     yield field, "Indiquez l'heure, ou cochez « Toute la journée »."
         pairs = [
-            (self.inscriptions_ouverture_date, self.inscriptions_ouverture_heure),
-            (self.inscriptions_cloture_date, self.inscriptions_cloture_heure),
+            (self.opens_date, self.opens_time),
+            (self.closes_date, self.closes_time),
         ]
-        if not self.journee_entiere.data:  # an all-day event ignores the hours left in the form
-            pairs += [(self.date_debut, self.heure_debut), (self.date_fin, self.heure_fin)]
+        if not self.all_day.data:  # an all-day event ignores the hours left in the form
+            pairs += [(self.start_date, self.start_time), (self.end_date, self.end_time)]
         for day, at in pairs:
             if at.data is None:
                 continue
-            if day.data is None and day is not self.date_fin:  # no last day = the same day
+            if day.data is None and day is not self.end_date:  # no last day = the same day
                 yield day, "Indiquez aussi la date."
-            elif not exists_in_paris(day.data or self.date_debut.data, at.data):
+            elif not exists_in_paris(day.data or self.start_date.data, at.data):
                 yield (
                     at,
                     "Cette heure n'existe pas ce jour-là (passage à l'heure d'été) : choisissez-en une autre.",
@@ -177,40 +222,88 @@ class EventForm(FlaskForm):
 
     def moments(self):
         """(starts_at, ends_at) in aware UTC, from what was typed in Paris time."""
-        first, last = self.date_debut.data, self.date_fin.data or self.date_debut.data
-        if self.journee_entiere.data:
+        first, last = self.start_date.data, self.end_date.data or self.start_date.data
+        if self.all_day.data:
             return paris_moment(first, time(0)), paris_moment(last, ALL_DAY_END)
-        return paris_moment(first, self.heure_debut.data), paris_moment(last, self.heure_fin.data)
+        return paris_moment(first, self.start_time.data), paris_moment(last, self.end_time.data)
+
+    # Fields that are the event's columns as they are; the dates and hours
+    # become starts_at/ends_at and the registration window.
+    COLUMNS = (
+        "kind",
+        "title",
+        "topic_id",
+        "description",
+        "place_id",
+        "sector_id",
+        "all_day",
+        "capacity",
+        "max_seats_per_registration",
+        "audience",
+    )
+
+    def event_values(self):
+        """What the service sets on the event (services.events.EDITABLE)."""
+        values = {name: self[name].data for name in self.COLUMNS}
+        values["description"] = values["description"] or ""
+        values["starts_at"], values["ends_at"] = self.moments()
+        values["registration_opens_at"], values["registration_closes_at"] = self.registration_window()
+        return values
+
+    @staticmethod
+    def moment_fields(event, with_dates=True):
+        """The date and hour fields for an event, in Paris time (its other
+        fields come from ``obj=event``). A copy gets empty dates (the team
+        types the new ones) but keeps the hours."""
+        start, end = local(event.starts_at), local(event.ends_at)
+        opens, closes = (
+            local(moment) if moment else None
+            for moment in (event.registration_opens_at, event.registration_closes_at)
+        )
+        values = {
+            "start_time": None if event.all_day else start.time(),
+            "end_time": None if event.all_day else end.time(),
+            "opens_time": opens.time() if opens else None,
+            "closes_time": closes.time() if closes else None,
+        }
+        if with_dates:
+            values.update(
+                start_date=start.date(),
+                end_date=end.date() if end.date() != start.date() else None,
+                opens_date=opens.date() if opens else None,
+                closes_date=closes.date() if closes else None,
+            )
+        return values
 
     def registration_window(self):
         """(opens_at, closes_at) in aware UTC, None when not given; without an
         hour, registration opens at midnight and closes at the end of the day."""
-        opens, closes = self.inscriptions_ouverture_date.data, self.inscriptions_cloture_date.data
+        opens, closes = self.opens_date.data, self.closes_date.data
         return (
-            paris_moment(opens, self.inscriptions_ouverture_heure.data or time(0)) if opens else None,
-            paris_moment(closes, self.inscriptions_cloture_heure.data or ALL_DAY_END) if closes else None,
+            paris_moment(opens, self.opens_time.data or time(0)) if opens else None,
+            paris_moment(closes, self.closes_time.data or ALL_DAY_END) if closes else None,
         )
 
 
 class ParticipationForm(FlaskForm):
-    partenaire = ChoiceField("Partenaire", validators=[DataRequired("Choisissez un partenaire.")])
+    partner_id = RecordChoiceField("Partenaire", validators=[DataRequired("Choisissez un partenaire.")])
     contribution = text("Ce qu'il propose (facultatif)", 200)
 
     def set_choices(self, partners):
-        self.partenaire.choices = [SelectChoice("", "Choisissez un partenaire publié")] + [
+        self.partner_id.choices = [SelectChoice("", "Choisissez un partenaire publié")] + [
             SelectChoice(str(partner.id), partner.name) for partner in partners
         ]
         return self
 
 
 class JobOfferForm(FlaskForm):
-    intitule = text("Intitulé du poste", 160, required=True)
-    contrat = ChoiceField("Contrat", choices=lambda: [SelectChoice(label, label) for label in CONTRACTS])
-    sans_diplome = BooleanField("Accessible sans diplôme")
+    title = text("Intitulé du poste", 160, required=True)
+    contract = ChoiceField("Contrat", choices=lambda: [SelectChoice(label, label) for label in CONTRACTS])
+    without_diploma = BooleanField("Accessible sans diplôme")
 
 
 class TopicProposalForm(FlaskForm):
-    titre = text("Le thème, en quelques mots", 160, required=True)
+    title = text("Le thème, en quelques mots", 160, required=True)
     description = TextAreaField(
         "Pourquoi ce thème ? Quelles questions voudriez-vous aborder, avec qui ?",
         filters=[strip],
@@ -219,7 +312,7 @@ class TopicProposalForm(FlaskForm):
 
 
 class TopicDeclineForm(FlaskForm):
-    motif = TextAreaField(
+    reason = TextAreaField(
         "Motif (facultatif, visible de l'équipe seulement)",
         filters=[strip],
         validators=[Optional(), Length(max=2000, message="2 000 caractères au maximum.")],
@@ -227,10 +320,12 @@ class TopicDeclineForm(FlaskForm):
 
 
 class TopicMergeForm(FlaskForm):
-    cible = ChoiceField("Regrouper avec le thème", validators=[DataRequired("Choisissez un thème retenu.")])
+    merged_into_id = RecordChoiceField(
+        "Regrouper avec le thème", validators=[DataRequired("Choisissez un thème retenu.")]
+    )
 
     def set_choices(self, topics):
-        self.cible.choices = [SelectChoice("", "Choisissez un thème retenu")] + [
+        self.merged_into_id.choices = [SelectChoice("", "Choisissez un thème retenu")] + [
             SelectChoice(str(topic.id), topic.title) for topic in topics
         ]
         return self

@@ -1,24 +1,18 @@
-"""Topics of inter-partner meetings: partners propose, the team decides.
-
-A proposal waits as "proposed"; a mediator accepts it (the public site then
-lists it), declines it, or merges it into an accepted topic that already
-covers it. Partners propose from their account or from their emailed
-self-service link, like every other change to their own data.
+"""Topics of inter-partner meetings (the pages): partners propose from their
+account or their emailed self-service link, the team decides. The rules
+and the lifecycle are in portal/services/topics.py.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from peewee import JOIN, fn
 
-from portal.mail import outbox as mail
-from portal.site.publish import request_rebuild
-from portal.store.db import db, for_update, write_lock
-from portal.store.models import TOPIC_STATUSES, Partner, Topic, User
+from portal.services import topics
+from portal.store.models import TOPIC_STATUSES, Partner, Topic
 from portal.web.events.forms import TopicDeclineForm, TopicMergeForm, TopicProposalForm
-from portal.web.helpers import roles_required, settings
+from portal.web.helpers import get_object_or_404, settings, staff_required
 from portal.web.partners.views import current_partner
 
 bp = Blueprint("topics", __name__, url_prefix="/portail/themes")
-STAFF = ("admin", "mediator")
 DECIDED_SHOWN = 20
 
 
@@ -37,14 +31,7 @@ def propose():
         return redirect(url_for("partners.request_link"))
     form = TopicProposalForm()
     if form.validate_on_submit():
-        with db.atomic():
-            topic = Topic.create(
-                title=form.titre.data,
-                description=form.description.data,
-                proposed_by=partner,
-                status="proposed",
-            )
-            tell_the_team(topic, partner)
+        topics.propose(settings(), partner, form.title.data, form.description.data)
         flash(
             "Merci ! Votre proposition est transmise à l'équipe de médiation, qui vous recontactera.",
             "success",
@@ -58,25 +45,7 @@ def propose():
     ), (400 if form.errors else 200)
 
 
-def tell_the_team(topic, partner):
-    """Each active mediator and admin learns of the proposal, so that none waits unseen."""
-    for user in User.select().where(User.role.in_(STAFF) & User.active):
-        mail.queue(
-            user.email,
-            f"Nouveau thème de rencontre proposé : {topic.title}",
-            "staff_new_topic",
-            topic=topic,
-            partner=partner,
-            link=settings().portal_url("topics.index"),
-            base_url=settings().base_url,
-        )
-
-
 # -- the team's side ------------------------------------------------------------------
-
-
-def accepted_topics():
-    return Topic.select().where(Topic.status == "accepted").order_by(fn.LOWER(Topic.title))
 
 
 def decision_forms(topic, merge_targets):
@@ -87,17 +56,17 @@ def decision_forms(topic, merge_targets):
 
 
 @bp.get("/", endpoint="index")
-@roles_required(*STAFF)
+@staff_required
 def show_index(sent=None):
     """Proposals to decide, the accepted topics, the latest decisions.
     ``sent`` = (topic id, {name: form}) of a decision that came back with errors."""
     with_partner = Topic.select(Topic, Partner).join(Partner, JOIN.LEFT_OUTER)
     proposed = list(with_partner.where(Topic.status == "proposed").order_by(Topic.created_at, Topic.id))
-    targets = list(accepted_topics())
+    targets = list(topics.accepted_topics())
     forms = {topic.id: decision_forms(topic, targets) for topic in proposed}
-    if sent:
+    if sent and sent[0] in forms:
         forms[sent[0]].update(sent[1])
-    current = Topic.select().where(Topic.status.in_(["accepted", "held"])).order_by(fn.LOWER(Topic.title))
+    current = Topic.select().where(Topic.status.in_(topics.PUBLIC)).order_by(fn.LOWER(Topic.title))
     decided = (
         with_partner.where(Topic.status.in_(["declined", "merged"]))
         .order_by(Topic.updated_at.desc(), Topic.id.desc())
@@ -113,26 +82,14 @@ def show_index(sent=None):
     ), (400 if sent else 200)
 
 
-def locked_proposal(topic_id):
-    """The topic, locked, if it still awaits a decision; else 404/409."""
-    topic = for_update(Topic.select().where(Topic.id == topic_id)).get_or_none() or abort(404)
-    if topic.status != "proposed":
-        abort(409, "Ce thème a déjà été traité par quelqu'un d'autre.")
-    return topic
-
-
 def back_to_index():
     return redirect(url_for("topics.index"))
 
 
 @bp.post("/<int:topic_id>/retenir")
-@roles_required(*STAFF)
+@staff_required
 def accept(topic_id):
-    with write_lock():
-        topic = locked_proposal(topic_id)
-        topic.status = "accepted"
-        topic.save()
-    request_rebuild()  # accepted topics are listed on the public site
+    topic = topics.accept(settings(), topic_id)
     flash(
         f"Le thème « {topic.title} » est retenu : il paraîtra sur le site public et peut être choisi "
         "pour une rencontre.",
@@ -141,38 +98,31 @@ def accept(topic_id):
     return back_to_index()
 
 
+def still_proposed(topic_id):
+    """404, or the 409 of a decision already taken (its form is no longer shown)."""
+    topic = get_object_or_404(Topic, Topic.id == topic_id)
+    topics.check_move(topic, "declined")
+
+
 @bp.post("/<int:topic_id>/refuser")
-@roles_required(*STAFF)
+@staff_required
 def decline(topic_id):
-    locked_proposal(topic_id)  # 404, or 409 if decided meanwhile: its form is no longer shown
+    still_proposed(topic_id)
     form = TopicDeclineForm(prefix=f"refus-{topic_id}")
     if not form.validate_on_submit():
         return show_index(sent=(topic_id, {"decline": form}))
-    with write_lock():
-        topic = locked_proposal(topic_id)
-        topic.status = "declined"
-        if form.motif.data:
-            # No column for it: a declined topic is never public, so its
-            # description is only read by the team from now on.
-            topic.description = f"{topic.description}\n\nMotif du refus (équipe) : {form.motif.data}".strip()
-        topic.save()
+    topic = topics.decline(settings(), topic_id, form.reason.data or "")
     flash(f"Le thème « {topic.title} » n'est pas retenu.", "success")
     return back_to_index()
 
 
 @bp.post("/<int:topic_id>/regrouper")
-@roles_required(*STAFF)
+@staff_required
 def merge(topic_id):
-    locked_proposal(topic_id)  # 404, or 409 if decided meanwhile: its form is no longer shown
-    form = TopicMergeForm(prefix=f"regroupement-{topic_id}").set_choices(accepted_topics())
+    still_proposed(topic_id)
+    form = TopicMergeForm(prefix=f"regroupement-{topic_id}").set_choices(topics.accepted_topics())
     if not form.validate_on_submit():
         return show_index(sent=(topic_id, {"merge": form}))
-    with write_lock():
-        topic = locked_proposal(topic_id)
-        target = for_update(accepted_topics().where(Topic.id == int(form.cible.data))).get_or_none()
-        if target is None:
-            abort(409, "Le thème choisi n'est plus retenu : rechargez la page et choisissez-en un autre.")
-        topic.status, topic.merged_into = "merged", target
-        topic.save()
-    flash(f"Le thème « {topic.title} » est regroupé avec « {target.title} ».", "success")
+    topic = topics.merge(settings(), topic_id, form.merged_into_id.data)
+    flash(f"Le thème « {topic.title} » est regroupé avec « {topic.merged_into.title} ».", "success")
     return back_to_index()

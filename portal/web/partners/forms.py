@@ -20,44 +20,42 @@ from portal.web.fields import REQUIRED, CheckboxesField, ChoiceField, FlaskForm,
 
 
 class PartnerForm(FlaskForm):
-    """The public fields, named as in the data·inclusion schema."""
+    """The public fields, named as the Partner columns (``data`` is what the service takes)."""
 
-    nom = text("Nom de la structure", 200, required=True)
+    name = text("Nom de la structure", 200, required=True)
     siret = text("SIRET (facultatif)", 20, validators=[cleaned(clean_siret)])
-    typologie = ChoiceField("Type de structure", choices=lambda: options(PARTNER_TYPES))
-    adresse = text("Adresse", 200, required=True)
-    complement_adresse = text("Complément d'adresse (facultatif)", 200)
-    code_postal = text("Code postal", 5, required=True, validators=[cleaned(clean_postcode)])
+    kind = ChoiceField("Type de structure", choices=lambda: options(PARTNER_TYPES))
+    address = text("Adresse", 200, required=True)
+    address_extra = text("Complément d'adresse (facultatif)", 200)
+    postcode = text("Code postal", 5, required=True, validators=[cleaned(clean_postcode)])
     commune = text("Commune", 120, required=True)
-    telephone = text("Téléphone d'accueil (facultatif)", 25, validators=[cleaned(clean_phone)])
-    courriel = text("E-mail d'accueil (facultatif)", 254, validators=[cleaned(clean_email)])
-    site_web = text("Site internet (facultatif)", 300, validators=[cleaned(clean_website)])
-    presentation_resume = TextAreaField(
+    phone = text("Téléphone d'accueil (facultatif)", 25, validators=[cleaned(clean_phone)])
+    email = text("E-mail d'accueil (facultatif)", 254, validators=[cleaned(clean_email)])
+    website = text("Site internet (facultatif)", 300, validators=[cleaned(clean_website)])
+    summary = TextAreaField(
         "Présentation courte (280 caractères au maximum)",
         validators=[DataRequired(REQUIRED), Length(max=280, message="280 caractères au maximum.")],
         filters=[strip],
     )
-    presentation_detail = TextAreaField(
+    description = TextAreaField(
         "Présentation détaillée (facultatif)",
         validators=[Optional(), Length(max=5000, message="5 000 caractères au maximum.")],
         filters=[strip],
     )
-    thematiques = CheckboxesField(
-        "Thématiques", validators=[DataRequired("Choisissez au moins une thématique.")]
-    )
-    secteurs = CheckboxesField(
+    themes = CheckboxesField("Thématiques", validators=[DataRequired("Choisissez au moins une thématique.")])
+    sectors = CheckboxesField(
         "Quartiers où vous intervenez", validators=[DataRequired("Choisissez au moins un quartier.")]
     )
 
     def set_choices(self, themes, sectors):
-        self.thematiques.choices = [SelectChoice(theme.slug, theme.label) for theme in themes]
-        self.secteurs.choices = [SelectChoice(sector.slug, sector.name) for sector in sectors]
+        self.themes.choices = [SelectChoice(theme.slug, theme.label) for theme in themes]
+        self.sectors.choices = [SelectChoice(sector.slug, sector.name) for sector in sectors]
         return self
 
 
 class ContactFields:
-    contact_nom = text("Nom de la personne à contacter", 160, required=True)
-    contact_courriel = EmailField(
+    contact_name = text("Nom de la personne à contacter", 160, required=True)
+    contact_email = EmailField(
         "Son e-mail",
         filters=[strip],
         validators=[
@@ -66,21 +64,19 @@ class ContactFields:
             cleaned(clean_email),
         ],
     )
-    contact_telephone = text("Son téléphone (facultatif)", 25, validators=[cleaned(clean_phone)])
+    contact_phone = text("Son téléphone (facultatif)", 25, validators=[cleaned(clean_phone)])
 
 
 class RegistrationForm(ContactFields, PartnerForm):
-    consentement = BooleanField(
+    consent = BooleanField(
         "J'accepte que les informations de la structure (tout sauf la personne à contacter) "
         "soient publiées dans l'annuaire public du réseau.",
         validators=[DataRequired("Cochez cette case pour que la structure puisse paraître dans l'annuaire.")],
     )
     # Anti-abuse without tracking: a field people never fill, and the time
     # the form was shown (signed) to refuse robots that post in a blink.
-    site_internet_bis = StringField(
-        "Ne remplissez pas ce champ", render_kw={"autocomplete": "off", "tabindex": "-1"}
-    )
-    debut = HiddenField()
+    url = StringField("Ne remplissez pas ce champ", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    started = HiddenField()
 
 
 class SelfServiceForm(ContactFields, PartnerForm):
@@ -100,7 +96,7 @@ class SelfServiceForm(ContactFields, PartnerForm):
 
 
 class LinkRequestForm(FlaskForm):
-    courriel = EmailField(
+    email = EmailField(
         "E-mail de la personne à contacter de votre structure",
         filters=[strip],
         validators=[
@@ -112,6 +108,7 @@ class LinkRequestForm(FlaskForm):
 
 
 class ReasonForm(FlaskForm):
+    version = HiddenField()
     reason = TextAreaField(
         "Motif (il sera envoyé à la structure)",
         filters=[strip],
@@ -122,17 +119,41 @@ class ReasonForm(FlaskForm):
     )
 
 
-# -- meetings -------------------------------------------------------------------
+# -- staff ---------------------------------------------------------------------
 
 
 class StaffPartnerForm(PartnerForm):
-    """A partner as the team enters it: the public fields, the status, and a
-    contact person that is optional (the team may not know one yet)."""
+    """A partner as the team enters it: the public fields and a contact person
+    that is optional (the team may not know one yet). Its status changes through
+    explicit actions (MoveForm), never through this form."""
 
-    secteurs = CheckboxesField(
+    sectors = CheckboxesField(
         "Quartiers où la structure intervient", validators=[DataRequired("Choisissez au moins un quartier.")]
     )
-    statut = ChoiceField("État dans l'annuaire", choices=lambda: options(PARTNER_STATUSES))
-    contact_nom = text("Nom de la personne à contacter (facultatif)", 160)
-    contact_courriel = text("Son e-mail (facultatif)", 254, validators=[cleaned(clean_email)])
-    contact_telephone = text("Son téléphone (facultatif)", 25, validators=[cleaned(clean_phone)])
+    contact_name = text("Nom de la personne à contacter (facultatif)", 160)
+    contact_email = text("Son e-mail (facultatif)", 254, validators=[cleaned(clean_email)])
+    contact_phone = text("Son téléphone (facultatif)", 25, validators=[cleaned(clean_phone)])
+
+
+class MoveForm(FlaskForm):
+    """One explicit action on a partner's status, from the staff page."""
+
+    target = ChoiceField(choices=lambda: options(PARTNER_STATUSES))
+    reason = TextAreaField(
+        "Motif (envoyé à la structure ; obligatoire pour un refus)",
+        filters=[strip],
+        validators=[Optional(), Length(max=2000, message="2 000 caractères au maximum.")],
+    )
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if valid and self.target.data == "rejected" and not self.reason.data:
+            self.reason.errors.append("Indiquez le motif du refus : la structure le recevra par e-mail.")
+            return False
+        return valid
+
+
+class ModerationForm(FlaskForm):
+    """Approve or reject, with the version of the request that was shown."""
+
+    version = HiddenField()

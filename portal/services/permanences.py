@@ -1,0 +1,78 @@
+"""Staff writes on permanences: the permanence itself (and a place made on
+the spot), its closures and its occurrences at other hours or places.
+
+Every write takes the write lock and re-reads the permanence under it. A
+closure or a changed occurrence raises the permanence's iCalendar SEQUENCE
+(their save() and delete_instance() touch it), so calendars refetch it.
+"""
+
+from portal.services.errors import NotFound
+from portal.store.db import for_update, write_lock
+from portal.store.models import Closure, OccurrenceChange, Permanence, Place
+
+
+def locked(model, row_id):
+    """The row, locked until the end of the write_lock() transaction."""
+    row = for_update(model.select().where(model.id == row_id)).get_or_none() if row_id else None
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def save(permanence_id, fill, new_place=None):
+    """Creates the permanence (``permanence_id`` None) or updates it.
+
+    ``fill(permanence)`` copies the edited values onto the locked row (the
+    form's populate_obj); ``new_place`` ({column: value}) is a place to create
+    in the permanence's sector and hold it in. Permanence.save() raises its
+    SEQUENCE when subscribers must see the change.
+    """
+    with write_lock():
+        permanence = locked(Permanence, permanence_id) if permanence_id else Permanence()
+        fill(permanence)
+        if new_place is not None:
+            permanence.place = Place.create(sector=permanence.sector_id, **new_place)
+        permanence.save()
+    return permanence
+
+
+def delete(permanence_id):
+    """Deletes the permanence with its closures and changed occurrences."""
+    with write_lock():
+        locked(Permanence, permanence_id).delete_instance()
+
+
+def add_closure(permanence_id, start_date, end_date=None, reason=""):
+    """A fermeture exceptionnelle of one day (no end) or of several."""
+    with write_lock():
+        return Closure.create(
+            permanence=locked(Permanence, permanence_id),
+            start_date=start_date,
+            end_date=end_date or start_date,
+            reason=reason or "",
+        )
+
+
+def set_change(permanence_id, day, fill):
+    """The occurrence of ``day`` at other hours or in another place. One
+    change per day: a new one replaces the previous one. ``fill(change)``
+    copies the edited values (hours, place, note) onto it."""
+    with write_lock():
+        permanence = locked(Permanence, permanence_id)
+        change = OccurrenceChange.get_or_none(
+            (OccurrenceChange.permanence == permanence) & (OccurrenceChange.day == day)
+        ) or OccurrenceChange(permanence=permanence)
+        fill(change)
+        change.day, change.note = day, change.note or ""
+        change.save()
+    return change
+
+
+def delete_attached(model, item_id, permanence_id):
+    """Deletes a closure or a changed occurrence of this permanence; another
+    permanence's is not found."""
+    with write_lock():
+        item = locked(model, item_id)
+        if item.permanence_id != permanence_id:
+            raise NotFound()
+        item.delete_instance()
