@@ -48,6 +48,11 @@ def default_config(app):
         "REFERRAL_EXPIRE_DAYS": 30,  # without an answer, the referral expires
         "REFERRAL_SENDER_REMIND_DAYS": 30,  # accepted but not taken in charge: the sender is told
         "REFERRAL_RETENTION_DAYS": 730,  # finished referrals lose their personal data after this
+        "SITE_LANGUAGES": "",  # tenant pages' languages; empty: fr,en,ar (portal/site/languages.py)
+        "ORGANIZER_EMAIL": "",  # ORGANIZER of one-event .ics files; empty: the sender
+        "DATA_SOURCE": "",  # data·inclusion `source`; empty: derived from BASE_URL
+        "TEAM_NAME": "",  # the team's name in the data·inclusion export; empty: a generic one
+        "IMPORT_MAX_BYTES": 20 * 1024 * 1024,  # largest file of the staff import page
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "PROXIES": 0,  # reverse proxies in front of the portal (nginx: 1)
         "SESSION_COOKIE_HTTPONLY": True,

@@ -387,6 +387,10 @@ def test_closures_raise_the_permanence_sequence(app, staff, rebuilds, world):
         ({"closure-start_date": ""}, "Ce champ est obligatoire."),
         ({"closure-start_date": "demain"}, "Indiquez une date"),
         ({"closure-start_date": "2026-12-24", "closure-reason": "x" * 201}, "200 caractères au maximum."),
+        (
+            {"closure-start_date": "2026-12-24", "closure-end_date": "9999-12-31"},
+            "Choisissez une date entre le 01/01/2000 et le 31/12/2099.",
+        ),
     ],
 )
 def test_bad_closure_is_explained(app, staff, rebuilds, world, data, message):

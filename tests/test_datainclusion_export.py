@@ -308,3 +308,19 @@ def test_a_thousand_partners_export_entirely_valid(client, app):
     assert len(structures) == 1000
     assert_all_valid(structures, services)
     assert sum("--permanence-" in r["id"] for r in services) == 334
+
+
+def test_any_stored_closure_date_exports(app, client):
+    """A closure stored up to the last day of year 9999 (by a script, an old
+    version) neither breaks the export nor its opening hours."""
+    from datetime import date
+
+    from portal.store.models import Closure, Permanence
+
+    with app.app_context():
+        load_demo()
+        permanence = Permanence.select().first()
+        Closure.create(permanence=permanence, start_date=date(2099, 1, 1), end_date=date(9999, 12, 31))
+        Closure.create(permanence=permanence, start_date=date(9999, 12, 30), end_date=date(9999, 12, 31))
+    for url in ("/portail/export/services.json", "/portail/export/services.csv"):
+        assert client.get(url).status_code == 200, url

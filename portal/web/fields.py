@@ -135,13 +135,19 @@ INVALID_TIME = "Indiquez une heure, par exemple 14:30."
 MONTH_WEEKS = {"": "—", "1": "1er", "2": "2e", "3": "3e", "4": "4e", "-1": "dernier"}
 
 
+def within_years(form, field):
+    """Every date a form takes lies within the years the portal deals in."""
+    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(f"Choisissez une date entre le {FIRST_DAY:%d/%m/%Y} et le {LAST_DAY:%d/%m/%Y}.")
+
+
 def date_field(label, required=True):
     # Browsers send 2026-09-15; someone typing by hand writes 15/09/2026.
     return DateField(
         label,
         format=["%Y-%m-%d", "%d/%m/%Y"],
         invalid_value_message=INVALID_DATE,
-        validators=[InputRequired(REQUIRED) if required else Optional()],
+        validators=[InputRequired(REQUIRED) if required else Optional(), within_years],
     )
 
 

@@ -36,7 +36,7 @@ class ConfirmForm(FlaskForm):
 @roles_required("admin", "mediator")
 def staff_only():
     # Team spreadsheets and a département's open data exceed the portal's 1 MB default.
-    request.max_content_length = current_app.config.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
 
 
 def folder():

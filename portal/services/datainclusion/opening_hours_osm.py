@@ -223,7 +223,7 @@ def _closures(closures, today):
     for start, end in sorted((s, e) for s, e in closures if e >= today):
         if end < start:
             raise ValueError("a closure ends before it starts")
-        if merged and start <= merged[-1][1] + timedelta(days=1):
+        if merged and start - merged[-1][1] <= timedelta(days=1):  # (no overflow on 9999-12-31)
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])

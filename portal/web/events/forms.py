@@ -19,8 +19,6 @@ from portal.store.models import (
 from portal.web.fields import (
     ALL_DAY_END,
     CONTRACTS,
-    FIRST_DAY,
-    LAST_DAY,
     REQUIRED,
     ChoiceField,
     FlaskForm,
@@ -64,18 +62,6 @@ class RecordChoiceField(ChoiceField):
     def pre_validate(self, form):
         if self.data not in {optional_id(choice.value) for choice in self.choices}:
             raise ValidationError(FORGED_CHOICE)
-
-
-def within_years(form, field):
-    if field.data is not None and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(f"Choisissez une date entre le {FIRST_DAY:%d/%m/%Y} et le {LAST_DAY:%d/%m/%Y}.")
-
-
-def event_day(label, required=True):
-    """A date of the event form, within the years the portal deals in."""
-    day = date_field(label, required=required)
-    day.kwargs["validators"] = [*day.kwargs["validators"], within_years]
-    return day
 
 
 class MeetingRegistrationForm(FlaskForm):
@@ -127,9 +113,9 @@ class EventForm(FlaskForm):
     )
     place_id = RecordChoiceField("Lieu")
     sector_id = RecordChoiceField("Quartier")
-    start_date = event_day("Date")
+    start_date = date_field("Date")
     start_time = optional_time_field("Heure de début")
-    end_date = event_day(
+    end_date = date_field(
         "Dernier jour (facultatif : vide si l'événement tient en une journée)", required=False
     )
     end_time = optional_time_field("Heure de fin")
@@ -142,9 +128,9 @@ class EventForm(FlaskForm):
         default=5,
         validators=[InputRequired("Indiquez un nombre entier, en chiffres.")],
     )
-    opens_date = event_day("Ouverture des inscriptions : date", required=False)
+    opens_date = date_field("Ouverture des inscriptions : date", required=False)
     opens_time = optional_time_field("Ouverture des inscriptions : heure (facultatif)")
-    closes_date = event_day("Clôture des inscriptions : date", required=False)
+    closes_date = date_field("Clôture des inscriptions : date", required=False)
     closes_time = optional_time_field("Clôture des inscriptions : heure (facultatif)")
     audience = ChoiceField("Pour qui ?", choices=lambda: options(AUDIENCES))
 

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from portal.services.datainclusion import clean_email, clean_phone
 from portal.services.schedule import PARIS
 from portal.store.models import CONSENT_METHODS, DECLINE_REASONS, REFERRAL_OUTCOMES, URGENCIES
-from portal.web.fields import ChoiceField, FlaskForm, cleaned, options, strip, text
+from portal.web.fields import ChoiceField, FlaskForm, cleaned, options, strip, text, within_years
 
 NEED_MAX = 2000
 COMMENT_MAX = 1000
@@ -21,7 +21,7 @@ def day(label, required=None):
     """A date from a browser's date picker. InputRequired, not DataRequired:
     the latter would hide the "not a valid date" message behind "required"."""
     checks = [InputRequired(required)] if required else [Optional()]
-    return DateField(label, validators=checks, invalid_value_message=BAD_DATE)
+    return DateField(label, validators=[*checks, within_years], invalid_value_message=BAD_DATE)
 
 
 def comment_field(label):
