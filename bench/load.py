@@ -197,7 +197,7 @@ def referral(client, state):
         return None
     token = client.token(f"/portail/orientations/{referral_id}")
     response, _ = client.request(
-        "POST", f"/portail/orientations/{referral_id}/accepter", f"csrf_token={token}&accepter-commentaire="
+        "POST", f"/portail/orientations/{referral_id}/accepter", f"csrf_token={token}&accepted-comment="
     )
     return response.status == 302
 

@@ -45,7 +45,10 @@ def load_demo_command():
 @click.option("--name", default="", help="Nom affiché.")
 @click.option("--partner", "partner_slug", default=None, help="Slug du partenaire (comptes partenaires).")
 @click.option(
-    "--team", default="", help="Équipe : les médiateurs d'une même équipe voient leurs orientations."
+    "--team",
+    default="",
+    help="Équipe : les médiateurs d'une même équipe voient leurs orientations ; "
+    "sans équipe, un médiateur ne voit que les siennes.",
 )
 @click.password_option("--password", prompt="Mot de passe", confirmation_prompt="Confirmez le mot de passe")
 @with_appcontext
@@ -159,9 +162,12 @@ def send_reminders_command():
 @with_appcontext
 def maintenance_command():
     """Tâches quotidiennes : relances, expirations, anonymisation (à lancer chaque jour par cron)."""
-    from portal.services.maintenance import run_maintenance
+    from flask import current_app
 
-    for label, count in run_maintenance():
+    from portal.services.maintenance import run_maintenance
+    from portal.settings import Settings
+
+    for label, count in run_maintenance(Settings.from_config(current_app.config)):
         click.echo(f"{count} {label}.")
     click.echo("Maintenance terminée. Les e-mails sont dans la file d'envoi (relais send-mail les envoie).")
 

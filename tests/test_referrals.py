@@ -7,13 +7,15 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from werkzeug.exceptions import Conflict
 
 from portal.mail import sender as mail
 from portal.services import referrals as referral_flow
 from portal.services import tokens
+from portal.services.errors import Refused
 from portal.services.maintenance import run_maintenance
-from portal.services.referrals import SYSTEM, TRANSITIONS, Actor, actor_for, link_actor, transition
+from portal.services.referrals import SYSTEM, TRANSITIONS, Actor, actor_for, link_actor
+from portal.services.stats import facts, summary
+from portal.settings import Settings
 from portal.store.db import utcnow
 from portal.store.models import (
     Outbox,
@@ -27,7 +29,6 @@ from portal.store.models import (
     Theme,
     User,
 )
-from portal.web.stats import facts, summary
 from tests.conftest import csrf_token
 
 PASSWORD = "mot-de-passe-solide"
@@ -36,6 +37,17 @@ EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 # -- a small network: two teams, two partners, one account each ---------------------
+
+
+def settings():
+    """The app's Settings, as the views pass them to the services (inside an app context)."""
+    from flask import current_app
+
+    return Settings.from_config(current_app.config)
+
+
+def transition(*args, **kwargs):
+    return referral_flow.transition(settings(), *args, **kwargs)
 
 
 def build_world():
@@ -105,17 +117,17 @@ def send_mail(app):
 
 def form_data(client, **changes):
     data = {
-        "partenaire": "",
-        "thematique": "logement-hebergement--se-maintenir-dans-le-logement",
-        "secteur": "viguier",
-        "prenom": "Awa D.",
-        "telephone": "06 39 98 12 34",
-        "courriel": "",
-        "besoin": "Dette de loyer de 3 mois, risque d'expulsion ; a besoin d'un dossier FSL.",
-        "urgence": "urgent",
-        "consentement": "y",
-        "consentement_date": date.today().isoformat(),
-        "consentement_mode": "oral_face",
+        "partner": "",
+        "theme": "logement-hebergement--se-maintenir-dans-le-logement",
+        "sector": "viguier",
+        "person_name": "Awa D.",
+        "person_phone": "06 39 98 12 34",
+        "person_email": "",
+        "need": "Dette de loyer de 3 mois, risque d'expulsion ; a besoin d'un dossier FSL.",
+        "urgency": "urgent",
+        "consent": "y",
+        "consent_date": date.today().isoformat(),
+        "consent_method": "oral_face",
     }
     data.update(changes)
     data["csrf_token"] = csrf_token(client, "/portail/orientations/nouvelle")
@@ -124,7 +136,7 @@ def form_data(client, **changes):
 
 def create_referral(app, client, partner, **changes):
     response = client.post(
-        "/portail/orientations/nouvelle", data=form_data(client, partenaire=str(partner.id), **changes)
+        "/portail/orientations/nouvelle", data=form_data(client, partner=str(partner.id), **changes)
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
@@ -186,10 +198,11 @@ def test_the_whole_loop_through_real_smtp(app, world):
     assert response.status_code == 200
     assert "Awa D." in page(response) and "dossier FSL" in page(response)
     with app.app_context():
-        assert Referral.get_by_id(referral.id).status == "seen"  # opening the link is logged as "vue"
+        # Opening the link changes nothing (mail scanners open links too): the first answer marks it "vue".
+        assert Referral.get_by_id(referral.id).status == "sent"
 
     response = post_action(
-        client_for_link, path, "accepter", **{"accepter-commentaire": "On la rappelle demain."}
+        client_for_link, path, "accepter", **{"accepted-comment": "On la rappelle demain."}
     )
     assert response.status_code == 200 and "réponse est enregistrée" in page(response)
     send_mail(app)
@@ -202,7 +215,7 @@ def test_the_whole_loop_through_real_smtp(app, world):
         client_for_link,
         path,
         "prise-en-charge",
-        **{"prise_en_charge-premier_rendez_vous": in_care_day.isoformat()},
+        **{"in_care-first_appointment": in_care_day.isoformat()},
     )
     assert response.status_code == 200
     send_mail(app)
@@ -216,7 +229,7 @@ def test_the_whole_loop_through_real_smtp(app, world):
         client_for_link,
         path,
         "cloturer",
-        **{"cloturer-resultat": "resolved", "cloturer-commentaire": "Dossier FSL accordé."},
+        **{"closed-outcome": "resolved", "closed-comment": "Dossier FSL accordé."},
     )
     assert response.status_code == 200
     send_mail(app)
@@ -249,13 +262,13 @@ def test_a_partner_account_answers_from_its_inbox(app, world):
     assert listed(referral, inbox) and "Awa" not in inbox  # lists show no personal data
     path = f"/portail/orientations/{referral.id}"
     assert "Awa D." in page(gerard.get(path))
-    response = post_action(gerard, path, "refuser", **{"refuser-motif": "other"})
+    response = post_action(gerard, path, "refuser", **{"declined-decline_reason": "other"})
     assert response.status_code == 400 and "Expliquez la raison" in page(response)
     response = post_action(
         gerard,
         path,
         "refuser",
-        **{"refuser-motif": "no_capacity", "refuser-commentaire": "Liste d'attente pleine."},
+        **{"declined-decline_reason": "no_capacity", "declined-comment": "Liste d'attente pleine."},
     )
     assert response.status_code == 302
     with app.app_context():
@@ -271,13 +284,13 @@ def test_a_partner_account_answers_from_its_inbox(app, world):
 
 def test_the_sender_withdraws_and_the_partner_is_told(app, world):
     samira = client_for(app, "samira@relais.example")
-    referral = create_referral(app, samira, world["cmp"], thematique="sante--sante-mentale")
+    referral = create_referral(app, samira, world["cmp"], theme="sante--sante-mentale")
     karim = client_for(app, "karim@relais.example")  # same team
     response = post_action(
         karim,
         f"/portail/orientations/{referral.id}",
         "retirer",
-        **{"retirer-commentaire": "La personne a déménagé."},
+        **{"withdrawn-comment": "La personne a déménagé."},
     )
     assert response.status_code == 302
     send_mail(app)
@@ -293,26 +306,26 @@ def test_the_sender_withdraws_and_the_partner_is_told(app, world):
 @pytest.mark.parametrize(
     "changes, message",
     [
-        ({"telephone": "", "courriel": ""}, "Indiquez au moins un moyen de joindre la personne"),
-        ({"besoin": "x" * 2001}, "2000 caractères au maximum."),
-        ({"besoin": ""}, "Décrivez le besoin"),
-        ({"prenom": ""}, "Ce champ est obligatoire."),
-        ({"consentement": ""}, "Sans l'accord de la personne"),
+        ({"person_phone": "", "person_email": ""}, "Indiquez au moins un moyen de joindre la personne"),
+        ({"need": "x" * 2001}, "2000 caractères au maximum."),
+        ({"need": ""}, "Décrivez le besoin"),
+        ({"person_name": ""}, "Ce champ est obligatoire."),
+        ({"consent": ""}, "Sans l'accord de la personne"),
         (
-            {"consentement_date": (date.today() + timedelta(days=1)).isoformat()},
+            {"consent_date": (date.today() + timedelta(days=1)).isoformat()},
             "ne peut pas être dans le futur",
         ),
-        ({"consentement_date": "31/02/2026"}, "Cette date n'est pas valide"),
-        ({"consentement_mode": ""}, "Indiquez comment la personne a donné son accord"),
-        ({"partenaire": "999999"}, "Ce choix n'existe pas"),
-        ({"urgence": "extreme"}, "Ce choix n'existe pas"),
-        ({"telephone": "+44 20 7946 0000"}, "numéro français"),
-        ({"courriel": "pas-un-email"}, "pas valide"),
+        ({"consent_date": "31/02/2026"}, "Cette date n'est pas valide"),
+        ({"consent_method": ""}, "Indiquez comment la personne a donné son accord"),
+        ({"partner": "999999"}, "Ce choix n'existe pas"),
+        ({"urgency": "extreme"}, "Ce choix n'existe pas"),
+        ({"person_phone": "+44 20 7946 0000"}, "numéro français"),
+        ({"person_email": "pas-un-email"}, "pas valide"),
     ],
 )
 def test_bad_input_is_explained_and_nothing_is_sent(app, world, changes, message):
     samira = client_for(app, "samira@relais.example")
-    data = form_data(samira, partenaire=str(world["maison"].id))
+    data = form_data(samira, partner=str(world["maison"].id))
     data.update(changes)
     response = samira.post("/portail/orientations/nouvelle", data=data)
     assert response.status_code == 400
@@ -342,6 +355,7 @@ def fresh_referral(world, status="sent", now=None):
     """A referral put straight into ``status`` (with its log row), for rule tests."""
     now = now or utcnow()
     referral = referral_flow.create(
+        settings(),
         world["samira"],
         {
             "partner": world["maison"],
@@ -386,9 +400,9 @@ def test_every_move_follows_the_table(any_app):
         allowed = target in TRANSITIONS[status].get(kind, set())
         try:
             transition(referral.id, target, actor_of(kind, world), **DETAILS.get(target, {}))
-        except Conflict as refused:
+        except Refused as refused:
             assert not allowed, (status, kind, target)
-            assert "orientation" in refused.description or "structure" in refused.description
+            assert "orientation" in str(refused) or "structure" in str(refused)
         else:
             assert allowed, (status, kind, target)
             assert Referral.get_by_id(referral.id).status == target
@@ -405,14 +419,14 @@ def test_details_each_answer_needs(any_app):
     world = build_world()
     referral = fresh_referral(world, "seen")
     partner = actor_for(world["maison_user"])
-    with pytest.raises(Conflict, match="motif"):
+    with pytest.raises(Refused, match="motif"):
         transition(referral.id, "declined", partner)
     referral = fresh_referral(world, "accepted")
-    with pytest.raises(Conflict, match="prise en charge"):  # not "resolved" without a prise en charge
+    with pytest.raises(Refused, match="prise en charge"):  # not "resolved" without a prise en charge
         transition(referral.id, "closed", partner, outcome="resolved")
     transition(referral.id, "closed", partner, outcome="person_unreachable")
     referral = fresh_referral(world, "in_care")
-    with pytest.raises(Conflict, match="résultat"):
+    with pytest.raises(Refused, match="résultat"):
         transition(referral.id, "closed", partner, outcome="n-importe-quoi")
 
 
@@ -429,7 +443,7 @@ def test_two_answers_at_once_only_one_wins(any_app):
             try:
                 transition(referral.id, target, partner, **details)
                 outcomes.append(target)
-            except Conflict:
+            except Refused:
                 outcomes.append("refused")
             finally:
                 from portal.store.db import db
@@ -464,10 +478,12 @@ def test_invalid_moves_over_http_are_409_in_french(app, world):
     assert response.status_code == 409 and "elle ne peut pas être marquée « prise en charge »" in page(
         response
     )
-    assert post_action(gerard, path, "refuser", **{"refuser-motif": "out_of_area"}).status_code == 302
+    assert (
+        post_action(gerard, path, "refuser", **{"declined-decline_reason": "out_of_area"}).status_code == 302
+    )
     for action in ["accepter", "refuser", "cloturer", "prise-en-charge"]:
         response = post_action(
-            gerard, path, action, **{"refuser-motif": "out_of_area", "cloturer-resultat": "resolved"}
+            gerard, path, action, **{"declined-decline_reason": "out_of_area", "closed-outcome": "resolved"}
         )
         assert response.status_code == 409 and "« Refusée »" in page(response)
     response = post_action(samira, path, "retirer")
@@ -486,7 +502,10 @@ def test_a_used_link_offers_a_new_one(app, world):
     path = last_link(smtp, "accueil@habitat.example")
     browser = app.test_client()
     browser.get(path)
-    assert post_action(browser, path, "refuser", **{"refuser-motif": "out_of_scope"}).status_code == 200
+    assert (
+        post_action(browser, path, "refuser", **{"declined-decline_reason": "out_of_scope"}).status_code
+        == 200
+    )
     response = browser.get(path)
     assert response.status_code == 400 and "déjà servi" in page(response)
     assert "nouveau lien" not in page(response)  # declined: nothing left to answer
@@ -558,7 +577,7 @@ def test_forged_and_foreign_tokens_open_nothing(app, world):
         )
     # Another partner's link shows that partner's referral only, and the
     # other partner's account still cannot open this one.
-    cmp_referral = create_referral(app, samira, world["cmp"], prenom="Autre personne")
+    cmp_referral = create_referral(app, samira, world["cmp"], person_name="Autre personne")
     send_mail(app)
     cmp_path = last_link(world["smtp"], "cmp@sante.example")
     shown = page(browser.get(cmp_path))
@@ -675,7 +694,7 @@ def test_maintenance_reminds_expires_and_anonymises_once(any_app):
     partner_mails, sender_mails = mails_to("accueil@habitat.example"), mails_to("samira@relais.example")
 
     def at(days):
-        return dict(run_maintenance(now=start + timedelta(days=days)))
+        return dict(run_maintenance(settings(), now=start + timedelta(days=days)))
 
     assert sum(at(9).values()) == 0
     assert at(10)["relance(s) envoyée(s) aux structures"] == 1
@@ -739,7 +758,7 @@ def test_html_in_every_text_field_stays_text(app, world):
         User.update(name=EVIL).where(User.id == world["samira"].id).execute()
     samira = client_for(app, "samira@relais.example")
     referral = create_referral(
-        app, samira, world["maison"], prenom=EVIL[:80], besoin=EVIL, courriel="awa@exemple.fr"
+        app, samira, world["maison"], person_name=EVIL[:80], need=EVIL, person_email="awa@exemple.fr"
     )
     pages = [
         samira.get(f"/portail/orientations/{referral.id}"),
@@ -751,28 +770,28 @@ def test_html_in_every_text_field_stays_text(app, world):
     path = last_link(smtp, "accueil@habitat.example")
     browser = app.test_client()
     pages.append(browser.get(path))
-    post_action(browser, path, "accepter", **{"accepter-commentaire": EVIL})
+    post_action(browser, path, "accepter", **{"accepted-comment": EVIL})
     pages.append(browser.get(path))  # the used link's page, which names the partner
     pages.append(browser.post(f"{path}/nouveau-lien", data={"csrf_token": any_csrf(browser)}))
     send_mail(app)
     path = last_link(smtp, "accueil@habitat.example")
-    post_action(browser, path, "prise-en-charge", **{"prise_en_charge-commentaire": EVIL})
+    post_action(browser, path, "prise-en-charge", **{"in_care-comment": EVIL})
     gerard = client_for(app, "gerard@habitat.example")
     pages += [gerard.get(f"/portail/orientations/{referral.id}"), gerard.get("/portail/orientations/recues")]
     post_action(
         gerard,
         f"/portail/orientations/{referral.id}",
         "cloturer",
-        **{"cloturer-resultat": "resolved", "cloturer-commentaire": EVIL},
+        **{"closed-outcome": "resolved", "closed-comment": EVIL},
     )
     other = create_referral(app, samira, world["maison"])
-    post_action(samira, f"/portail/orientations/{other.id}", "retirer", **{"retirer-commentaire": EVIL})
+    post_action(samira, f"/portail/orientations/{other.id}", "retirer", **{"withdrawn-comment": EVIL})
     third = create_referral(app, samira, world["maison"])
     post_action(
         gerard,
         f"/portail/orientations/{third.id}",
         "refuser",
-        **{"refuser-motif": "other", "refuser-commentaire": EVIL},
+        **{"declined-decline_reason": "other", "declined-comment": EVIL},
     )
     pages += [
         samira.get(f"/portail/orientations/{referral.id}"),
@@ -801,8 +820,8 @@ def test_statistics_count_what_became_of_each_referral(app, world):
     samira = client_for(app, "samira@relais.example")
     gerard = client_for(app, "gerard@habitat.example")
     first = create_referral(app, samira, world["maison"])
-    second = create_referral(app, samira, world["maison"], secteur="ozanam")
-    create_referral(app, samira, world["cmp"], thematique="sante--sante-mentale", secteur="ozanam")
+    second = create_referral(app, samira, world["maison"], sector="ozanam")
+    create_referral(app, samira, world["cmp"], theme="sante--sante-mentale", sector="ozanam")
     for referral in (first, second):
         post_action(gerard, f"/portail/orientations/{referral.id}", "accepter")
     post_action(gerard, f"/portail/orientations/{first.id}", "prise-en-charge")
@@ -940,3 +959,179 @@ def test_an_erased_partner_gets_no_email_and_nothing_breaks(app, world):
     with app.app_context():
         assert Referral.get_by_id(referral.id).status == "withdrawn"
         assert Outbox.select().count() == queued
+
+
+# -- the service without Flask ------------------------------------------------------------------
+
+
+def test_the_referral_service_works_without_an_app_context(app, world):
+    """What cron and the CLI do: Settings in, NotFound/Refused out, emails with absolute links."""
+    from flask import has_app_context
+
+    from portal.services.errors import NotFound
+
+    with app.app_context():
+        config = Settings.from_config(app.config)
+    assert not has_app_context()
+    start = utcnow() - timedelta(days=40)
+    referral = referral_flow.create(
+        config,
+        world["samira"],
+        {"partner": world["maison"], "theme": world["housing"], "person_name": "Awa D.", "need": "Loyer."},
+        now=start,
+    )
+    link = Outbox.select().where(Outbox.to_addr == "accueil@habitat.example").get()
+    assert "http://relais.test/portail/orientations/reponse/" in link.body_text
+    with pytest.raises(Refused, match="Seule l'équipe"):
+        referral_flow.transition(config, referral.id, "withdrawn", actor_for(world["maison_user"]))
+    with pytest.raises(NotFound):
+        referral_flow.transition(config, 10**20, "withdrawn", actor_for(world["samira"]))
+    with pytest.raises(NotFound):
+        referral_flow.visible(world["samira"], 10**20)
+    done = dict(run_maintenance(config, now=utcnow()))
+    assert done["orientation(s) expirée(s) sans réponse"] == 1
+    notice = Outbox.select().where(Outbox.to_addr == "samira@relais.example").get()
+    assert f"http://relais.test/portail/orientations/{referral.id}" in notice.body_text
+    assert Referral.get_by_id(referral.id).status == "expired"
+
+
+# -- issue 14: caches, Referer, prefetching scanners, teams, extreme addresses ----------------
+
+
+def test_pages_with_a_persons_data_are_never_cached(app, world):
+    samira = client_for(app, "samira@relais.example")
+    referral = create_referral(app, samira, world["maison"])
+    send_mail(app)
+    path = last_link(world["smtp"], "accueil@habitat.example")
+    gerard = client_for(app, "gerard@habitat.example")
+    logged_in = [
+        samira.get(f"/portail/orientations/{referral.id}"),
+        samira.get("/portail/orientations/"),
+        samira.get("/portail/orientations/nouvelle"),
+        gerard.get("/portail/orientations/recues"),
+        post_action(samira, f"/portail/orientations/{referral.id}", "refuser"),  # a 409 page
+    ]
+    for response in logged_in:
+        assert response.headers["Cache-Control"] == "no-store", response.request.path
+    browser = app.test_client()
+    by_link = [
+        browser.get(path),
+        post_action(browser, path, "refuser"),  # the page again, with the form's error (400)
+        post_action(browser, path, "retirer"),  # refused (409)
+        post_action(browser, path, "accepter"),
+        browser.get(path),  # now used: the problem page, with the token in its address
+        browser.get(path[:-3] + "abc"),
+    ]
+    assert [r.status_code for r in by_link] == [200, 400, 409, 200, 400, 400]
+    for response in by_link:
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    # Pages without a token in their address keep the portal's usual policy.
+    assert logged_in[0].headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_opening_the_emailed_link_is_not_seeing_it(app, world):
+    """Mail scanners open links before people do: a GET changes nothing; a
+    click ("I have read it", or an answer) marks the referral "vue"."""
+    samira = client_for(app, "samira@relais.example")
+    referral = create_referral(app, samira, world["maison"])
+    send_mail(app)
+    path = last_link(world["smtp"], "accueil@habitat.example")
+    browser = app.test_client()
+    for _ in range(2):
+        shown = page(browser.get(path))
+        assert "Awa D." in shown and "J'ai pris connaissance de l'orientation" in shown
+    with app.app_context():
+        assert Referral.get_by_id(referral.id).status == "sent"
+        queued = Outbox.select().count()
+    for _ in range(2):  # twice: one "vue" only
+        response = browser.post(f"{path}/vue", data={"csrf_token": any_csrf(browser)})
+        assert response.status_code == 302 and response.headers["Location"].endswith(path)
+    shown = page(browser.get(path))
+    assert "pris connaissance de l'orientation." in shown  # the flashed confirmation
+    assert "J'ai pris connaissance de l'orientation" not in shown  # no button any more
+    with app.app_context():
+        stored = Referral.get_by_id(referral.id)
+        seen = stored.transitions.where(ReferralTransition.to_status == "seen")
+        assert stored.status == "seen" and seen.count() == 1
+        assert "lien envoyé à accueil@habitat.example" in seen.get().actor_label
+        assert Outbox.select().count() == queued  # "vue" emails nobody
+    assert post_action(browser, path, "accepter").status_code == 200  # the link still answers
+    assert browser.post(f"{path}/vue", data={"csrf_token": any_csrf(browser)}).status_code == 400  # used
+
+
+def test_a_mediator_without_a_team_sees_only_their_own_referrals(app, world):
+    with app.app_context():
+        for email in ("seule@relais.example", "isole@relais.example"):
+            User.register(email=email, password=PASSWORD, role="mediator", name=email)  # team ""
+    alone = client_for(app, "seule@relais.example")
+    mine = create_referral(app, alone, world["maison"])
+    theirs = create_referral(app, client_for(app, "isole@relais.example"), world["maison"])
+    assert listed(mine, page(alone.get("/portail/orientations/")))
+    assert not listed(theirs, page(alone.get("/portail/orientations/")))
+    assert alone.get(f"/portail/orientations/{theirs.id}").status_code == 404
+    assert post_action(alone, f"/portail/orientations/{theirs.id}", "retirer").status_code == 404
+    assert "<strong>1</strong> orientations en cours" in page(alone.get("/portail/"))
+    assert "<strong>1</strong> orientation envoyée" in page(alone.get("/portail/statistiques"))
+    with app.app_context():
+        assert Referral.get_by_id(theirs.id).status == "sent"
+
+
+def test_create_user_says_what_a_mediator_without_a_team_sees(runner):
+    result = runner.invoke(args=["create-user", "--help"])
+    assert result.exit_code == 0 and "sans équipe, un médiateur ne voit que les siennes" in " ".join(
+        result.output.split()
+    )
+
+
+def test_a_referral_number_too_big_for_the_database_is_not_found(app, world):
+    huge = "/portail/orientations/99999999999999999999"
+    for email in ("samira@relais.example", "gerard@habitat.example", "admin@relais.example"):
+        client = client_for(app, email)
+        assert client.get(huge).status_code == 404, email
+        assert post_action(client, huge, "retirer").status_code == 404, email
+
+
+@pytest.mark.parametrize("query", ["?au=9999-12-31", "?du=0001-01-01", "?du=9999-12-31&au=0001-01-01"])
+def test_days_outside_the_known_years_are_a_french_400(app, world, query):
+    samira = client_for(app, "samira@relais.example")
+    for path in ("/portail/statistiques", "/portail/statistiques.csv"):
+        response = samira.get(path + query)
+        assert response.status_code == 400, path
+        assert "Choisissez une date entre le 01/01/2000 et le 31/12/2099" in page(response)
+
+
+@pytest.mark.parametrize("query", ["?au=2099-12-31", "?du=2000-01-01&au=2099-12-31", "?du=2099-12-31"])
+def test_a_period_beyond_next_year_is_brought_back(app, world, query):
+    samira = client_for(app, "samira@relais.example")
+    create_referral(app, samira, world["maison"])
+    response = samira.get("/portail/statistiques" + query)
+    assert response.status_code == 200
+    shown = page(response)
+    assert "la période demandée a été ramenée" in shown
+    assert (
+        f'value="{date.today().year + 1}-12-31"' in shown
+        and "<strong>1</strong> orientation envoyée" in shown
+    )
+    export = samira.get("/portail/statistiques.csv" + query)
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    assert f"-{date.today().year + 1}1231.csv" in export.headers["Content-Disposition"]
+    assert len(export.get_data(as_text=True).splitlines()) == 2  # the header and the referral
+    usual = page(samira.get("/portail/statistiques"))
+    assert "ramenée" not in usual and "<strong>1</strong> orientation envoyée" in usual
+
+
+def test_a_forged_outcome_or_reason_is_refused_in_french(app, world):
+    samira = client_for(app, "samira@relais.example")
+    referral = create_referral(app, samira, world["maison"])
+    gerard = client_for(app, "gerard@habitat.example")
+    path = f"/portail/orientations/{referral.id}"
+    response = post_action(gerard, path, "refuser", **{"declined-decline_reason": "n-importe-quoi"})
+    assert response.status_code == 400 and "Ce choix n'existe pas" in page(response)
+    assert post_action(gerard, path, "accepter").status_code == 302
+    response = post_action(
+        gerard, path, "cloturer", **{"closed-outcome": "resolved"}
+    )  # accepted: unreachable only
+    assert response.status_code == 400 and "Ce choix n'existe pas" in page(response)
+    with app.app_context():
+        assert Referral.get_by_id(referral.id).status == "accepted"

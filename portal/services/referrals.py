@@ -1,22 +1,23 @@
 """What happens to a referral, whoever makes it happen: the rules of its
-lifecycle, the emails each step sends, and the steps of `relais maintenance`.
+lifecycle and the emails each step sends (the daily chores of `relais
+maintenance` are in services/maintenance.py).
 
 A referral moves only through ``transition()``: one transaction that takes the
 write lock, re-reads the row, checks the move against ``TRANSITIONS``, writes
 the log row and queues the emails, so that two answers at the same time
 cannot both win and an email never leaves for a change that rolled back.
+
+No Flask here: callers pass the ``Settings`` (base URL, secret key, delays)
+and ``now``; a refused move raises ``Refused`` (French), a missing or hidden
+referral ``NotFound``. The web turns them into 409/404, maintenance skips them.
 """
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
-
-from flask import abort, current_app
-from werkzeug.exceptions import Conflict
 
 from portal.mail import outbox as mail
 from portal.services import tokens
-from portal.settings import Settings
+from portal.services.errors import NotFound, Refused
 from portal.store.db import db, for_update, utcnow, write_lock
 from portal.store.models import (
     REFERRAL_OUTCOMES,
@@ -88,19 +89,38 @@ def new_nonce():
     return secrets.token_hex(8)
 
 
+# Ids beyond a signed 64-bit integer exist in no table, and would overflow the
+# database driver: such an address is simply not found.
+MAX_ID = 2**63 - 1
+
+
 # -- who sees what ---------------------------------------------------------------------
 
 
 def visible_to(user):
     """The referrals ``user`` may see: an admin all, a partner account those
-    addressed to its partner, a mediator those sent by its team."""
+    addressed to its partner, a mediator those sent by its team, or only their
+    own when they have no team (an empty team is no team)."""
     query = Referral.select()
     if user.role == "admin":
         return query
     if user.role == "partner":
         return query.where(Referral.partner == user.partner_id)
+    if not (user.team or "").strip():
+        return query.where(Referral.sender == user.id)
     team = User.select(User.id).where((User.team == user.team) & User.role.in_(["admin", "mediator"]))
     return query.where(Referral.sender.in_(team))
+
+
+def visible(user, referral_id):
+    """The referral, if ``user`` may see it; another team's or partner's looks
+    exactly like a missing one (NotFound)."""
+    if not 0 < referral_id <= MAX_ID:
+        raise NotFound()
+    referral = visible_to(user).where(Referral.id == referral_id).get_or_none()
+    if referral is None:
+        raise NotFound()
+    return referral
 
 
 def milestones(referral_ids):  # a list of ids or a query selecting them
@@ -125,6 +145,52 @@ def log_access(referral, actor):
     ReferralAccess.create(referral=referral, user=actor.user, actor_label=actor.label)
 
 
+# -- what the lists show -----------------------------------------------------------------
+
+
+def age_days(moment, now):
+    return max((now - moment).days, 0)
+
+
+def overdue(settings, referral, now):
+    """Waiting too long for an answer, or accepted and never taken in charge."""
+    if referral.status in WAITING:
+        return age_days(referral.created_at, now) >= settings.referral_remind_days
+    if referral.status == "accepted":
+        return age_days(referral.status_changed_at, now) >= settings.referral_sender_remind_days
+    return False
+
+
+def rows(settings, query, now):
+    """What a list shows of each referral: no personal data, so no access to log."""
+    referrals = list(query.order_by(Referral.created_at.desc()))
+    steps = milestones([r.id for r in referrals])
+    return [
+        {
+            "referral": r,
+            "state_age": age_days(r.status_changed_at, now),
+            "overdue": overdue(settings, r, now),
+            "in_care_days": days_to(r, steps.get(r.id, {}), "in_care"),
+        }
+        for r in referrals
+    ]
+
+
+def days_to(referral, steps, status):
+    reached = steps.get(status)
+    return age_days(referral.created_at, reached) if reached else None
+
+
+def allowed_targets(referral, actor_kind):
+    """The states this actor may move this referral to now."""
+    return TRANSITIONS[referral.status].get(actor_kind, set())
+
+
+def allowed_outcomes(referral):
+    """The outcomes a close may give now (None: any of REFERRAL_OUTCOMES)."""
+    return CLOSE_FROM_ACCEPTED if referral.status == "accepted" else None
+
+
 # -- the one way a referral changes state -----------------------------------------------
 
 
@@ -144,40 +210,76 @@ def refusal(status, target, actor_kind):
     )
 
 
-def transition(referral_id, target, actor, comment="", now=None, nonce=None, **changes):
-    """Move a referral to ``target``; 409 (French message) when the rules refuse.
+def check(referral, target, actor_kind):
+    """Refused (French) if the rules forbid this move now; callers check before
+    validating a form, so that a refused move is a 409 and not a form error."""
+    reason = refusal(referral.status, target, actor_kind)
+    if reason:
+        raise Refused(reason)
+
+
+USED_LINK = "Ce lien a déjà servi. Demandez-en un nouveau depuis la page du lien."
+
+
+def locked(referral_id, nonce):
+    """Inside write_lock(): the referral, re-read; NotFound, or Refused for a used link."""
+    if not 0 < referral_id <= MAX_ID:
+        raise NotFound()
+    referral = for_update(Referral.select().where(Referral.id == referral_id)).get_or_none()
+    if referral is None:
+        raise NotFound()
+    if nonce is not None and nonce != referral.token_nonce:
+        raise Refused(USED_LINK)
+    return referral
+
+
+def transition(settings, referral_id, target, actor, comment="", now=None, nonce=None, **changes):
+    """Move a referral to ``target``; Refused (French message) when the rules refuse.
 
     ``nonce``: the emailed link's, which must still be the referral's (single use).
     ``changes``: decline_reason, outcome, first_appointment, as the target needs.
     """
     now = now or utcnow()
     with write_lock():
-        referral = for_update(Referral.select().where(Referral.id == referral_id)).get_or_none()
-        if referral is None:
-            abort(404)
-        if nonce is not None and nonce != referral.token_nonce:
-            abort(409, "Ce lien a déjà servi. Demandez-en un nouveau depuis la page du lien.")
+        referral = locked(referral_id, nonce)
         reason = refusal(referral.status, target, actor.kind) or missing_detail(referral, target, changes)
         if reason:
-            abort(409, reason)
-        before = referral.status
-        for name, value in changes.items():
-            setattr(referral, name, value)
-        referral.status, referral.status_changed_at = target, now
-        if actor.kind != "partner" or target != "seen":
-            referral.token_nonce = new_nonce()  # an answer uses the link up
-        referral.save()
-        ReferralTransition.create(
-            referral=referral,
-            actor=actor.user,
-            actor_label=actor.label,
-            from_status=before,
-            to_status=target,
-            comment=comment or "",
-            created_at=now,
-        )
-        notify(referral, actor, comment)
+            raise Refused(reason)
+        move(settings, referral, target, actor, comment, now, changes)
     return referral
+
+
+def mark_seen(settings, referral_id, actor, now=None, nonce=None):
+    """The receiving partner looked at it for real (logged in, or a click on the
+    emailed page): "vue" the first time, nothing after. Never on a mere GET of
+    the emailed link, which mail scanners prefetch."""
+    now = now or utcnow()
+    with write_lock():
+        referral = locked(referral_id, nonce)
+        if referral.status == "sent" and actor.kind == "partner":
+            move(settings, referral, "seen", actor, "", now, {})
+    return referral
+
+
+def move(settings, referral, target, actor, comment, now, changes):
+    """Inside write_lock(), once the move is allowed: the row, its log, its emails."""
+    before = referral.status
+    for name, value in changes.items():
+        setattr(referral, name, value)
+    referral.status, referral.status_changed_at = target, now
+    if actor.kind != "partner" or target != "seen":
+        referral.token_nonce = new_nonce()  # an answer uses the link up
+    referral.save()
+    ReferralTransition.create(
+        referral=referral,
+        actor=actor.user,
+        actor_label=actor.label,
+        from_status=before,
+        to_status=target,
+        comment=comment or "",
+        created_at=now,
+    )
+    notify(settings, referral, actor, comment)
 
 
 def missing_detail(referral, target, changes):
@@ -195,7 +297,7 @@ def missing_detail(referral, target, changes):
     return None
 
 
-def create(sender, values, now=None):
+def create(settings, sender, values, now=None):
     """A new referral, logged as sent, with the partner's email queued."""
     now = now or utcnow()
     with db.atomic():
@@ -216,23 +318,25 @@ def create(sender, values, now=None):
             to_status="sent",
             created_at=now,
         )
+        subject = f"Nouvelle orientation : {theme_label(referral)}"
         to_partner(
+            settings,
             referral,
-            f"Nouvelle orientation : {theme_label(referral)}",
+            subject,
             "referral_new",
-            link=answer_link(referral),
+            link=answer_link(settings, referral),
             days=LINK_MAX_AGE // tokens.DAY,
         )
         for account in referral.partner.users.where(User.active):
             if account.email != partner_address(referral.partner):
                 mail.queue(
                     account.email,
-                    f"Nouvelle orientation : {theme_label(referral)}",
+                    subject,
                     "referral_new",
                     referral=referral,
-                    link=absolute("referrals.show", referral_id=referral.id),
+                    link=settings.portal_url("referrals.show", referral_id=referral.id),
                     days=None,
-                    base_url=current_app.config["BASE_URL"],
+                    base_url=settings.base_url,
                 )
     return referral
 
@@ -244,73 +348,74 @@ def partner_address(partner):
     return partner.contact_email or partner.email
 
 
-def to_partner(referral, subject, template, **context):
+def to_partner(settings, referral, subject, template, **context):
     """Email the partner's address; a partner whose data was erased since
     (partners.erase keeps the row for statistics) has none and gets nothing."""
     address = partner_address(referral.partner)
     if address:
-        mail.queue(
-            address, subject, template, referral=referral, **context, base_url=current_app.config["BASE_URL"]
-        )
+        mail.queue(address, subject, template, referral=referral, **context, base_url=settings.base_url)
 
 
 def theme_label(referral):
     return referral.theme.label if referral.theme_id else "sans thématique"
 
 
-def absolute(endpoint, **values):
-    """An address for an email, also outside any request (cron runs maintenance)."""
-    return Settings.from_config(current_app.config).portal_url(endpoint, **values)
+def answer_link(settings, referral):
+    token = settings.make_token(LINK_PURPOSE, referral.id, referral.token_nonce)
+    return settings.portal_url("referrals.answer", token=token)
 
 
-def answer_link(referral):
-    return absolute(
-        "referrals.answer",
-        token=tokens.make(current_app.config["SECRET_KEY"], LINK_PURPOSE, referral.id, referral.token_nonce),
-    )
-
-
-def send_link(referral, intro):
+def send_link(settings, referral, intro):
     """A fresh link to the partner's address (the referral's nonce is unchanged)."""
     to_partner(
+        settings,
         referral,
         f"Orientation n° {referral.id} : votre lien pour répondre",
         "referral_link",
         intro=intro,
-        link=answer_link(referral),
+        link=answer_link(settings, referral),
         days=LINK_MAX_AGE // tokens.DAY,
     )
 
 
-def notify(referral, actor, comment):
+def renew_link(settings, referral_id):
+    """A used or expired (but authentic) link asks for a fresh one, sent to the
+    partner's own address: whoever asks cannot choose where it goes."""
+    with db.atomic():
+        referral = Referral.get_or_none(Referral.id == referral_id) if 0 < referral_id <= MAX_ID else None
+        if referral is None:
+            raise NotFound()
+        if referral.status not in OPEN:
+            raise Refused(
+                f"Cette orientation est « {REFERRAL_STATUSES[referral.status]} » : "
+                "il n'y a plus rien à y répondre."
+            )
+        send_link(settings, referral, "Voici un nouveau lien pour voir l'orientation et y répondre :")
+    return referral
+
+
+def notify(settings, referral, actor, comment):
     """The emails a transition sends, queued in its transaction."""
     status, label = referral.status, REFERRAL_STATUSES[referral.status]
-    sender_page = absolute("referrals.show", referral_id=referral.id)
     if status in ANSWERS and actor.kind == "partner":
-        mail.queue(
-            referral.sender.email,
+        to_sender(
+            settings,
+            referral,
             f"Orientation n° {referral.id} {label.lower()} par {referral.partner.name}",
-            "referral_notice",
-            referral=referral,
-            comment=comment,
-            link=sender_page,
-            message=f"{referral.partner.name} a répondu : l'orientation est maintenant « {label} ».",
-            base_url=current_app.config["BASE_URL"],
+            f"{referral.partner.name} a répondu : l'orientation est maintenant « {label} ».",
+            comment,
         )
     if status == "expired":
-        mail.queue(
-            referral.sender.email,
+        to_sender(
+            settings,
+            referral,
             f"Orientation n° {referral.id} expirée sans réponse",
-            "referral_notice",
-            referral=referral,
-            comment="",
-            link=sender_page,
-            message=f"{referral.partner.name} n'a pas répondu en {config_days('EXPIRE')} jours : "
+            f"{referral.partner.name} n'a pas répondu en {settings.referral_expire_days} jours : "
             "l'orientation est expirée. Vous pouvez orienter la personne vers une autre structure.",
-            base_url=current_app.config["BASE_URL"],
         )
     if status == "withdrawn":
         to_partner(
+            settings,
             referral,
             f"Orientation n° {referral.id} retirée",
             "referral_notice",
@@ -320,7 +425,20 @@ def notify(referral, actor, comment):
             "vous n'avez plus rien à faire. Merci.",
         )
     if actor.kind == "partner" and actor.user is None and status in ("accepted", "in_care"):
-        send_link(referral, next_step(status))
+        send_link(settings, referral, next_step(status))
+
+
+def to_sender(settings, referral, subject, message, comment=""):
+    mail.queue(
+        referral.sender.email,
+        subject,
+        "referral_notice",
+        referral=referral,
+        comment=comment,
+        link=settings.portal_url("referrals.show", referral_id=referral.id),
+        message=message,
+        base_url=settings.base_url,
+    )
 
 
 def next_step(status):
@@ -330,109 +448,3 @@ def next_step(status):
             "(premier rendez-vous fixé), indiquez-le avec ce nouveau lien :"
         )
     return "Merci. Quand l'accompagnement sera terminé, indiquez son résultat avec ce nouveau lien :"
-
-
-def config_days(name):
-    return current_app.config[f"REFERRAL_{name}_DAYS"]
-
-
-# -- maintenance (cron) ---------------------------------------------------------------
-
-
-def expire(now):
-    """No answer after REFERRAL_EXPIRE_DAYS: expired, and the sender is told."""
-    limit = now - timedelta(days=config_days("EXPIRE"))
-    stale = Referral.select(Referral.id).where(Referral.status.in_(WAITING) & (Referral.created_at <= limit))
-    count = 0
-    for row in list(stale):
-        try:
-            transition(row.id, "expired", SYSTEM, now=now)
-            count += 1
-        except Conflict:
-            pass  # answered between the query and the lock: nothing to expire
-    return count
-
-
-def remind_partners(now):
-    """No answer after REFERRAL_REMIND_DAYS: one reminder, with a fresh link."""
-    limit = now - timedelta(days=config_days("REMIND"))
-    waiting = Referral.status.in_(WAITING) & (Referral.created_at <= limit) & Referral.reminded_at.is_null()
-    return claim_and_send(
-        waiting,
-        "reminded_at",
-        now,
-        lambda referral: send_link(
-            referral,
-            f"Une orientation vous attend depuis le {referral.created_at:%d/%m/%Y} et n'a pas encore "
-            "de réponse. Pouvez-vous l'accepter ou la refuser ?",
-        ),
-    )
-
-
-def remind_senders(now):
-    """Accepted for REFERRAL_SENDER_REMIND_DAYS with no prise en charge: the sender is told once."""
-    limit = now - timedelta(days=config_days("SENDER_REMIND"))
-    stuck = (
-        (Referral.status == "accepted")
-        & (Referral.status_changed_at <= limit)
-        & Referral.sender_reminded_at.is_null()
-    )
-    return claim_and_send(
-        stuck,
-        "sender_reminded_at",
-        now,
-        lambda referral: mail.queue(
-            referral.sender.email,
-            f"Orientation n° {referral.id} : toujours pas de prise en charge",
-            "referral_notice",
-            referral=referral,
-            comment="",
-            link=absolute("referrals.show", referral_id=referral.id),
-            message=f"{referral.partner.name} a accepté cette orientation il y a plus de "
-            f"{config_days('SENDER_REMIND')} jours, mais n'a pas encore indiqué de prise en charge. "
-            "Un appel à la personne ou à la structure peut débloquer la situation.",
-            base_url=current_app.config["BASE_URL"],
-        ),
-    )
-
-
-def claim_and_send(condition, flag, now, send):
-    """Mark each matching referral, then email: a conditional UPDATE, so that
-    two runs at the same time send each email once."""
-    count = 0
-    for row in list(Referral.select(Referral.id).where(condition)):
-        with db.atomic():
-            claimed = Referral.update({flag: now}).where((Referral.id == row.id) & condition).execute()
-            if claimed:
-                send(Referral.get_by_id(row.id))
-                count += 1
-    return count
-
-
-PERSONAL_FIELDS = {
-    "person_name": "",
-    "person_phone": "",
-    "person_email": "",
-    "need": "",
-    "consent_method": "",
-}
-
-
-def anonymise(now):
-    """Finished referrals past the retention period lose their personal data;
-    what statistics need (dates, states, theme, sector, partner) stays."""
-    limit = now - timedelta(days=config_days("RETENTION"))
-    old = (
-        Referral.status.in_(FINISHED)
-        & (Referral.status_changed_at <= limit)
-        & Referral.anonymised_at.is_null()
-    )
-    with db.atomic():
-        ids = [row.id for row in Referral.select(Referral.id).where(old)]
-        if ids:
-            Referral.update(**PERSONAL_FIELDS, anonymised_at=now, token_nonce=new_nonce()).where(
-                Referral.id.in_(ids) & old
-            ).execute()
-            # Free-text comments may name the person too.
-            ReferralTransition.update(comment="").where(ReferralTransition.referral.in_(ids)).execute()
-    return len(ids)

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, RadioInput
 
 from portal.services.schedule import PARIS
 
@@ -74,7 +74,16 @@ def cleaned(cleaner):
 
 
 class ChoiceField(SelectField):
-    """A drop-down list with a French message for a forged value."""
+    """A drop-down list, or radio buttons (``radios=True``), with a French
+    message for a forged value: the one choice field of every form."""
+
+    def __init__(self, *args, radios=False, **kwargs):
+        if radios:
+            kwargs.setdefault("widget", ListWidget(prefix_label=False))
+            kwargs.setdefault("option_widget", RadioInput())
+        super().__init__(*args, **kwargs)
+        if radios:
+            self.label.field_id = False  # a legend names the group, not one input
 
     def pre_validate(self, form):
         if self.data not in {choice.value for choice in self.choices}:

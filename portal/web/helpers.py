@@ -6,7 +6,7 @@ import io
 from datetime import date
 from functools import wraps
 
-from flask import Response, abort, current_app, make_response, request
+from flask import Response, abort, after_this_request, current_app, request
 from flask_login import current_user, login_required
 from playhouse.flask_utils import get_object_or_404  # noqa: F401  (re-exported for the views)
 from werkzeug.routing import IntegerConverter
@@ -38,15 +38,20 @@ partner_required = roles_required("partner")
 
 
 def with_headers(**headers):
-    """A decorator adding these headers to the view's answer (whatever its status)."""
+    """A decorator adding these headers to the view's answer, whatever its
+    status: error pages included (after_this_request also runs for a 404 or
+    a 409 the view raised, e.g. a refused answer on a page reached by a token)."""
+    names = {name.replace("_", "-"): value for name, value in headers.items()}
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            response = make_response(view(*args, **kwargs))
-            for name, value in headers.items():
-                response.headers[name.replace("_", "-")] = value
-            return response
+            @after_this_request
+            def set_headers(response):
+                response.headers.update(names)
+                return response
+
+            return view(*args, **kwargs)
 
         return wrapped
 

@@ -14,7 +14,6 @@ from peewee import fn
 from portal.mail import outbox as mail
 from portal.services import partners, tokens
 from portal.services.errors import NotFound, Refused
-from portal.services.partners import purge_unconfirmed  # noqa: F401  (relais maintenance imports it from here)
 from portal.store.db import db, utcnow
 from portal.store.models import SHAREABLE_FIELDS, Partner, Sector, Theme
 from portal.web.extensions import limiter

@@ -2,33 +2,17 @@
 
 from datetime import datetime
 
-from wtforms import BooleanField, DateField, EmailField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, EmailField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.services.datainclusion import clean_email, clean_phone
 from portal.services.schedule import PARIS
 from portal.store.models import CONSENT_METHODS, DECLINE_REASONS, REFERRAL_OUTCOMES, URGENCIES
-from portal.web.fields import FlaskForm, cleaned, options, strip, text, within_years
+from portal.web.fields import ChoiceField, FlaskForm, cleaned, options, strip, text, within_years
 
 NEED_MAX = 2000
 COMMENT_MAX = 1000
-FORGED_CHOICE = "Ce choix n'existe pas. Rechargez la page et recommencez."
-
-
-class Choice(SelectField):
-    """A select whose refusal of a forged value is French."""
-
-    def pre_validate(self, form):
-        if self.data not in {choice.value for choice in self.choices}:
-            raise ValidationError(FORGED_CHOICE)
-
-
-class Radios(RadioField):
-    def pre_validate(self, form):
-        if self.data not in {choice.value for choice in self.choices}:
-            raise ValidationError(FORGED_CHOICE)
-
 
 BAD_DATE = "Cette date n'est pas valide : choisissez-la dans le calendrier ou écrivez-la comme 23/11/2026."
 
@@ -53,21 +37,23 @@ def blank(label):
 
 
 class ReferralForm(FlaskForm):
-    partenaire = Choice(
+    """Field names are Referral's columns (partner, theme and sector carry an id or a slug)."""
+
+    partner = ChoiceField(
         "Structure vers qui vous orientez la personne", validators=[DataRequired("Choisissez la structure.")]
     )
-    thematique = Choice(
+    theme = ChoiceField(
         "Thématique du besoin", validators=[DataRequired("Choisissez la thématique du besoin.")]
     )
-    secteur = Choice("Quartier où vit la personne", validators=[DataRequired("Choisissez le quartier.")])
-    prenom = text("Prénom ou initiales de la personne", 80, required=True)
-    telephone = text("Son téléphone", 25, validators=[cleaned(clean_phone)])
-    courriel = EmailField(
+    sector = ChoiceField("Quartier où vit la personne", validators=[DataRequired("Choisissez le quartier.")])
+    person_name = text("Prénom ou initiales de la personne", 80, required=True)
+    person_phone = text("Son téléphone", 25, validators=[cleaned(clean_phone)])
+    person_email = EmailField(
         "Son e-mail",
         filters=[strip],
         validators=[Optional(), Length(max=254, message="254 caractères au maximum."), cleaned(clean_email)],
     )
-    besoin = TextAreaField(
+    need = TextAreaField(
         "Son besoin, en quelques phrases",
         filters=[strip],
         validators=[
@@ -75,24 +61,24 @@ class ReferralForm(FlaskForm):
             Length(max=NEED_MAX, message=f"{NEED_MAX} caractères au maximum."),
         ],
     )
-    urgence = Radios("Urgence", choices=lambda: options(URGENCIES), default="normal")
-    consentement = BooleanField(
+    urgency = ChoiceField("Urgence", choices=lambda: options(URGENCIES), default="normal", radios=True)
+    consent = BooleanField(
         "La personne est d'accord pour que ses coordonnées et son besoin soient transmis à cette structure.",
         validators=[DataRequired("Sans l'accord de la personne, l'orientation ne peut pas être envoyée.")],
     )
-    consentement_date = day("Date de son accord", required="Indiquez la date de son accord.")
-    consentement_mode = Choice(
+    consent_date = day("Date de son accord", required="Indiquez la date de son accord.")
+    consent_method = ChoiceField(
         "Comment elle a donné son accord",
         choices=lambda: blank("Choisissez…") + options(CONSENT_METHODS),
         validators=[DataRequired("Indiquez comment la personne a donné son accord.")],
     )
 
     def set_choices(self, partners, themes, sectors):
-        self.partenaire.choices = blank("Choisissez une structure…") + [
+        self.partner.choices = blank("Choisissez une structure…") + [
             SelectChoice(str(p.id), p.name) for p in partners
         ]
-        self.thematique.choices = blank("Choisissez une thématique…") + theme_choices(themes)
-        self.secteur.choices = blank("Choisissez un quartier…") + [
+        self.theme.choices = blank("Choisissez une thématique…") + theme_choices(themes)
+        self.sector.choices = blank("Choisissez un quartier…") + [
             SelectChoice(s.slug, s.name) for s in sectors
         ]
         return self
@@ -100,15 +86,15 @@ class ReferralForm(FlaskForm):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         # A hand-off nobody can follow up is useless: one way to reach the person.
-        # (Here, not in validate_courriel: Optional() skips inline checks of an empty field.)
-        if not self.courriel.data and not self.telephone.data and not self.telephone.errors:
-            self.telephone.errors.append(
+        # (Here, not in validate_person_email: Optional() skips inline checks of an empty field.)
+        if not self.person_email.data and not self.person_phone.data and not self.person_phone.errors:
+            self.person_phone.errors.append(
                 "Indiquez au moins un moyen de joindre la personne : téléphone ou e-mail."
             )
             return False
         return valid
 
-    def validate_consentement_date(self, field):
+    def validate_consent_date(self, field):
         if field.data and field.data > datetime.now(PARIS).date():
             raise ValidationError("La date de l'accord ne peut pas être dans le futur.")
 
@@ -131,44 +117,47 @@ def theme_choices(themes):
 
 
 class AcceptForm(FlaskForm):
-    commentaire = comment_field("Un mot pour le médiateur (facultatif)")
+    comment = comment_field("Un mot pour le médiateur (facultatif)")
 
 
 class DeclineForm(FlaskForm):
-    motif = Choice(
+    decline_reason = ChoiceField(
         "Motif du refus",
         choices=lambda: blank("Choisissez…") + options(DECLINE_REASONS),
         validators=[DataRequired("Choisissez le motif du refus.")],
     )
-    commentaire = comment_field("Précisions (obligatoires pour « Autre raison »)")
+    comment = comment_field("Précisions (obligatoires pour « Autre raison »)")
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        if self.motif.data == "other" and not self.commentaire.data:
-            self.commentaire.errors.append("Expliquez la raison du refus en quelques mots.")
+        if self.decline_reason.data == "other" and not self.comment.data:
+            self.comment.errors.append("Expliquez la raison du refus en quelques mots.")
             return False
         return valid
 
 
 class InCareForm(FlaskForm):
-    premier_rendez_vous = day("Date du premier rendez-vous (facultatif)")
-    commentaire = comment_field("Un mot pour le médiateur (facultatif)")
+    first_appointment = day("Date du premier rendez-vous (facultatif)")
+    comment = comment_field("Un mot pour le médiateur (facultatif)")
 
 
 class CloseForm(FlaskForm):
-    resultat = Radios(
+    outcome = ChoiceField(
         "Résultat de l'accompagnement",
         choices=lambda: options(REFERRAL_OUTCOMES),
         validators=[DataRequired("Choisissez le résultat.")],
+        radios=True,
     )
-    commentaire = comment_field("Un mot pour le médiateur (facultatif)")
+    comment = comment_field("Un mot pour le médiateur (facultatif)")
 
 
 class WithdrawForm(FlaskForm):
-    commentaire = comment_field("Pourquoi la retirez-vous ? (facultatif, envoyé à la structure)")
+    comment = comment_field("Pourquoi la retirez-vous ? (facultatif, envoyé à la structure)")
 
 
-# Action in the URL -> (target status, form class).
+# Action in the URL (French) -> (target status, form class). The target status
+# prefixes the form's fields ("accepted-comment"), so that several forms share
+# a page with unique ids; the other field names are Referral's columns.
 ACTIONS = {
     "accepter": ("accepted", AcceptForm),
     "refuser": ("declined", DeclineForm),
@@ -181,7 +170,12 @@ ACTIONS = {
 def answer_forms(formdata=None, only=None):
     """{action: form} with prefixes, for one page; ``only`` binds the posted one."""
     forms = {}
-    for action, (_, form_class) in ACTIONS.items():
+    for action, (target, form_class) in ACTIONS.items():
         bound = formdata if action == only else None
-        forms[action] = form_class(formdata=bound, prefix=action.replace("-", "_"))
+        forms[action] = form_class(formdata=bound, prefix=target)
     return forms
+
+
+def changes(form):
+    """The columns an answer sets besides its comment: its fields, named as them."""
+    return {name: field.data for name, field in form._fields.items() if name not in ("comment", "csrf_token")}

@@ -3,19 +3,24 @@ follows the hand-off until the person is really taken in charge.
 
 Pages: the sender's dashboard, the creation form, a partner account's inbox,
 the referral page (timeline and answers), and the page of the partner's
-emailed link. The rules live in ``referral_flow``; these views only check who
-is asking and show what the rules answer.
+emailed link. The rules live in services/referrals.py; these views only check
+who is asking, validate the forms and show what the rules answer.
+
+Every page here shows a person's data or who they were sent to: none may be
+kept in a cache (``no_store``); the emailed pages carry their token in the
+address, which must not leak through a Referer (``no_referrer``).
 """
 
 from datetime import datetime, time
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.services import referrals as flow
 from portal.services import tokens
+from portal.services.errors import NotFound, Refused
 from portal.services.schedule import PARIS
-from portal.store.db import db, utcnow
+from portal.store.db import utcnow
 from portal.store.models import (
     REFERRAL_STATUSES,
     Partner,
@@ -27,8 +32,8 @@ from portal.store.models import (
 )
 from portal.web.directory import search
 from portal.web.extensions import limiter
-from portal.web.helpers import roles_required, settings
-from portal.web.referrals.forms import ACTIONS, ReferralForm, answer_forms
+from portal.web.helpers import no_referrer, no_store, roles_required, settings
+from portal.web.referrals.forms import ACTIONS, ReferralForm, answer_forms, changes
 
 bp = Blueprint("referrals", __name__, url_prefix="/portail/orientations")
 STAFF = ("admin", "mediator")
@@ -45,49 +50,17 @@ def local_day(value):
 # -- the sender's side --------------------------------------------------------------
 
 
-def age_days(moment, now):
-    return max((now - moment).days, 0)
-
-
-def overdue(referral, now):
-    """Waiting too long for an answer, or accepted and never taken in charge."""
-    if referral.status in flow.WAITING:
-        return age_days(referral.created_at, now) >= current_app.config["REFERRAL_REMIND_DAYS"]
-    if referral.status == "accepted":
-        return age_days(referral.status_changed_at, now) >= current_app.config["REFERRAL_SENDER_REMIND_DAYS"]
-    return False
-
-
-def rows(query, now):
-    """What a list shows of each referral: no personal data, so no access to log."""
-    referrals = list(query.order_by(Referral.created_at.desc()))
-    steps = flow.milestones([r.id for r in referrals])
-    return [
-        {
-            "referral": r,
-            "state_age": age_days(r.status_changed_at, now),
-            "overdue": overdue(r, now),
-            "in_care_days": delay(r, steps.get(r.id, {}), "in_care"),
-        }
-        for r in referrals
-    ]
-
-
-def delay(referral, steps, status):
-    reached = steps.get(status)
-    return age_days(referral.created_at, reached) if reached else None
-
-
 @bp.get("/")
 @roles_required(*STAFF)
+@no_store
 def index():
     now = utcnow()
     mine = flow.visible_to(current_user)
-    open_rows = rows(mine.where(Referral.status.in_(flow.OPEN)), now)
+    open_rows = flow.rows(settings(), mine.where(Referral.status.in_(flow.OPEN)), now)
     groups = [
         (status, [row for row in open_rows if row["referral"].status == status]) for status in flow.OPEN
     ]
-    finished = rows(mine.where(Referral.status.in_(flow.FINISHED)).limit(50), now)
+    finished = flow.rows(settings(), mine.where(Referral.status.in_(flow.FINISHED)).limit(50), now)
     return render_template(
         "referrals/index.html",
         groups=groups,
@@ -111,34 +84,33 @@ def consent_moment(day):
 
 
 def referral_values(form):
-    return {
-        "partner": Partner.get_by_id(int(form.partenaire.data)),
-        "theme": Theme.get(Theme.slug == form.thematique.data),
-        "sector": Sector.get(Sector.slug == form.secteur.data),
-        "person_name": form.prenom.data,
-        "person_phone": form.telephone.data or "",
-        "person_email": form.courriel.data or "",
-        "need": form.besoin.data,
-        "urgency": form.urgence.data,
-        "consent_at": consent_moment(form.consentement_date.data),
-        "consent_method": form.consentement_mode.data,
-    }
+    """The new referral's columns: the form's fields are named as them; the
+    three chosen records are looked up, the day of consent becomes a moment."""
+    values = {field.name: field.data for field in form if field.name in Referral._meta.fields}
+    values.update(
+        partner=Partner.get_by_id(int(form.partner.data)),
+        theme=Theme.get(Theme.slug == form.theme.data),
+        sector=Sector.get(Sector.slug == form.sector.data),
+        person_phone=form.person_phone.data or "",
+        person_email=form.person_email.data or "",
+        consent_at=consent_moment(form.consent_date.data),
+    )
+    return values
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
 @roles_required(*STAFF)
+@no_store
 def new():
     theme = Theme.get_or_none((Theme.slug == request.args.get("thematique", "")) & Theme.parent.is_null())
     sector = Sector.get_or_none(Sector.slug == request.args.get("secteur", ""))
     partners = partner_choices(theme, sector)
-    form = ReferralForm().set_choices(
-        partners, Theme.select(), Sector.select().order_by(Sector.position, Sector.name)
-    )
+    form = ReferralForm().set_choices(partners, Theme.select(), Sector.ordered())
     if request.method == "GET":
-        form.thematique.data, form.secteur.data = theme.slug if theme else "", sector.slug if sector else ""
-        form.consentement_date.data = datetime.now(PARIS).date()
+        form.theme.data, form.sector.data = theme.slug if theme else "", sector.slug if sector else ""
+        form.consent_date.data = datetime.now(PARIS).date()
     elif form.validate_on_submit():
-        referral = flow.create(current_user._get_current_object(), referral_values(form))
+        referral = flow.create(settings(), current_user._get_current_object(), referral_values(form))
         flash(
             f"Orientation envoyée à {referral.partner.name}. La structure la reçoit par e-mail ; "
             "vous serez prévenu de chacune de ses réponses.",
@@ -152,7 +124,7 @@ def new():
         theme=theme,
         sector=sector,
         themes=Theme.select().where(Theme.parent.is_null()).order_by(Theme.label),
-        sectors=Sector.select().order_by(Sector.position, Sector.name),
+        sectors=Sector.ordered(),
     ), (400 if form.errors else 200)
 
 
@@ -161,31 +133,28 @@ def new():
 
 @bp.get("/recues")
 @roles_required("partner")
+@no_store
 def inbox():
     now = utcnow()
     received = flow.visible_to(current_user)
     return render_template(
         "referrals/inbox.html",
-        open_rows=rows(received.where(Referral.status.in_(flow.OPEN)), now),
-        finished=rows(received.where(Referral.status.in_(flow.FINISHED)).limit(50), now),
+        open_rows=flow.rows(settings(), received.where(Referral.status.in_(flow.OPEN)), now),
+        finished=flow.rows(settings(), received.where(Referral.status.in_(flow.FINISHED)).limit(50), now),
     )
 
 
 # -- the referral page (logged in) ---------------------------------------------------------
 
 
-def visible_or_404(referral_id):
-    """Another team's or partner's referral looks exactly like a missing one."""
-    return flow.visible_to(current_user).where(Referral.id == referral_id).get_or_none() or abort(404)
-
-
 def allowed_forms(referral, actor_kind, forms):
     """The answer forms this actor may use on this referral now."""
-    targets = flow.TRANSITIONS[referral.status].get(actor_kind, set())
+    targets = flow.allowed_targets(referral, actor_kind)
     shown = {action: form for action, form in forms.items() if ACTIONS[action][0] in targets}
-    if "cloturer" in shown and referral.status == "accepted":
-        close = shown["cloturer"].resultat
-        close.choices = [c for c in close.choices if c.value in flow.CLOSE_FROM_ACCEPTED]
+    outcomes = flow.allowed_outcomes(referral)
+    if "cloturer" in shown and outcomes is not None:
+        close = shown["cloturer"].outcome
+        close.choices = [c for c in close.choices if c.value in outcomes]
     return shown
 
 
@@ -210,20 +179,14 @@ def page(referral, actor, forms, action_url, status=200, **extra):
     ), status
 
 
-def mark_seen(referral, actor, nonce=None):
-    """The partner opened it: logged as "vue" the first time."""
-    if referral.status == "sent":
-        return flow.transition(referral.id, "seen", actor, nonce=nonce)
-    return referral
-
-
 @bp.get("/<int:referral_id>")
 @login_required
+@no_store
 def show(referral_id):
-    referral = visible_or_404(referral_id)
+    referral = flow.visible(current_user, referral_id)
     actor = flow.actor_for(current_user)
-    if actor.kind == "partner":
-        referral = mark_seen(referral, actor)
+    if actor.kind == "partner" and referral.status == "sent":  # a logged-in person, not a mail scanner
+        referral = flow.mark_seen(settings(), referral.id, actor)
     return page(
         referral,
         actor,
@@ -232,33 +195,32 @@ def show(referral_id):
     )
 
 
-def changes_from(form):
-    """Model fields an answer form sets (besides its comment)."""
-    values = {"motif": "decline_reason", "resultat": "outcome", "premier_rendez_vous": "first_appointment"}
-    return {column: getattr(form, name).data for name, column in values.items() if hasattr(form, name)}
-
-
 def answer_with(referral, actor, action, nonce=None):
     """Validate the posted form of ``action``; returns (referral, None) or (None, forms with errors)."""
     if action not in ACTIONS:
-        abort(404)
-    target = ACTIONS[action][0]
-    reason = flow.refusal(referral.status, target, actor.kind)
-    if reason:  # checked again under the lock; here so that a refused move is a 409, not a form error
-        abort(409, reason)
+        raise NotFound()
+    flow.check(referral, ACTIONS[action][0], actor.kind)
     forms = answer_forms(request.form, only=action)
     form = allowed_forms(referral, actor.kind, forms)[action]
     if not form.validate_on_submit():
         return None, forms
-    return flow.transition(
-        referral.id, target, actor, comment=form.commentaire.data, nonce=nonce, **changes_from(form)
-    ), None
+    updated = flow.transition(
+        settings(),
+        referral.id,
+        ACTIONS[action][0],
+        actor,
+        comment=form.comment.data,
+        nonce=nonce,
+        **changes(form),
+    )
+    return updated, None
 
 
 @bp.post("/<int:referral_id>/<action>")
 @login_required
+@no_store
 def act(referral_id, action):
-    referral = visible_or_404(referral_id)
+    referral = flow.visible(current_user, referral_id)
     actor = flow.actor_for(current_user)
     updated, forms = answer_with(referral, actor, action)
     if updated is None:
@@ -311,38 +273,58 @@ def link_problem(message, referral, status, token=None):
     ), status
 
 
-@bp.get("/reponse/<token>")
-def answer(token):
-    referral, nonce, problem = read_link(token)
-    if problem:
-        return problem
-    actor = flow.link_actor(referral)
-    referral = mark_seen(referral, actor, nonce)
+def link_page(token, referral, forms, status=200):
     return page(
         referral,
-        actor,
-        answer_forms(),
+        flow.link_actor(referral),
+        forms,
         lambda action: url_for("referrals.answer_action", token=token, action=action),
+        status=status,
         via_link=True,
+        token=token,
     )
 
 
+@bp.get("/reponse/<token>")
+@no_store
+@no_referrer
+def answer(token):
+    """The emailed page. A GET leaves the state alone (mail scanners open links
+    before people do; the access is logged, the data was shown): "vue" comes
+    with the partner's first click."""
+    referral, _, problem = read_link(token)
+    return problem or link_page(token, referral, answer_forms())
+
+
+@bp.post("/reponse/<token>/vue")
+@no_store
+@no_referrer
+def mark_seen(token):
+    """The explicit "I have read it" button of the emailed page."""
+    referral, nonce, problem = read_link(token)
+    if problem:
+        return problem
+    flow.mark_seen(settings(), referral.id, flow.link_actor(referral), nonce=nonce)
+    flash(
+        "C'est noté : l'équipe de médiation voit que vous avez pris connaissance de l'orientation.", "success"
+    )
+    return redirect(url_for("referrals.answer", token=token))
+
+
 @bp.post("/reponse/<token>/<action>")
+@no_store
+@no_referrer
 def answer_action(token, action):
     referral, nonce, problem = read_link(token)
     if problem:
         return problem
     actor = flow.link_actor(referral)
+    if action in ACTIONS and ACTIONS[action][0] in flow.allowed_targets(referral, actor.kind):
+        # The partner's first real action: a person has seen the referral.
+        referral = flow.mark_seen(settings(), referral.id, actor, nonce=nonce)
     updated, forms = answer_with(referral, actor, action, nonce=nonce)
     if updated is None:
-        return page(
-            referral,
-            actor,
-            forms,
-            lambda name: url_for("referrals.answer_action", token=token, action=name),
-            status=400,
-            via_link=True,
-        )
+        return link_page(token, referral, forms, status=400)
     return render_template(
         "referrals/answered.html", referral=updated, next_link_sent=updated.status in ("accepted", "in_care")
     )
@@ -354,6 +336,8 @@ def link_rate_limit():
 
 @bp.post("/reponse/<token>/nouveau-lien")
 @limiter.limit(link_rate_limit)
+@no_store
+@no_referrer
 def renew_link(token):
     """A used or expired (but authentic) link asks for a fresh one, sent to the
     partner's own address: whoever clicks cannot choose where it goes."""
@@ -361,14 +345,8 @@ def renew_link(token):
         referral_id, _ = settings().read_token(flow.LINK_PURPOSE, token, max_age=None)
     except tokens.LinkError as error:
         return link_problem(str(error), None, 400)
-    referral = Referral.get_or_none(Referral.id == referral_id) or abort(404)
-    if referral.status not in flow.OPEN:
-        return link_problem(
-            f"Cette orientation est « {REFERRAL_STATUSES[referral.status]} » : "
-            "il n'y a plus rien à y répondre.",
-            referral,
-            409,
-        )
-    with db.atomic():
-        flow.send_link(referral, "Voici un nouveau lien pour voir l'orientation et y répondre :")
+    try:
+        referral = flow.renew_link(settings(), referral_id)
+    except Refused as refused:
+        return link_problem(str(refused), Referral.get_by_id(referral_id), 409)
     return render_template("referrals/link_sent.html", referral=referral)
