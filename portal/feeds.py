@@ -384,21 +384,12 @@ def permanence_components(permanence, publisher, horizon):
     first = schedule.rule(permanence).after(midnight, inc=True)
     if first is None:
         return []
-    vevent = VEvent()
     partner = permanence.partner if permanence.partner_id else None
     # The partner's name is in the summary: its edits are edits of this component.
     updated_at = max(permanence.updated_at, partner.updated_at) if partner else permanence.updated_at
     summary = permanence.title + (f" — {partner.name}" if partner else "")
-    common(
-        vevent,
-        f"permanence-{permanence.id}@{publisher.host}",
-        updated_at,
-        permanence.sequence,
-        summary,
-        permanence_description(permanence),
-        permanence.place,
-        link("permanences", permanence.sector, publisher),
-        "Permanence",
+    vevent = permanence_vevent(
+        permanence, publisher, updated_at, summary, permanence_description(permanence), permanence.place
     )
     vevent.add("dtstart", paris_at(first.date(), permanence.opens_at))
     vevent.add("dtend", paris_at(first.date(), permanence.closes_at))
@@ -419,28 +410,34 @@ def permanence_components(permanence, publisher, horizon):
 def changed_component(permanence, change, publisher, updated_at, summary):
     """The VEVENT of one occurrence at other hours or in another place: same
     UID, RECURRENCE-ID = the usual start of that day (RFC 5545, 3.8.4.4)."""
-    vevent = VEvent()
     place = change.place if change.place_id else permanence.place
     where = f" à {place.name}" if change.place_id and change.place_id != permanence.place_id else ""
     hours = f"{schedule.hour(change.opens_at)}–{schedule.hour(change.closes_at)}"
+    description = paragraphs(
+        f"Exceptionnellement ce jour-là : {hours}{where}.", change.note, permanence_description(permanence)
+    )
+    vevent = permanence_vevent(permanence, publisher, updated_at, summary, description, place)
+    vevent.add("recurrence-id", paris_at(change.day, permanence.opens_at))
+    vevent.add("dtstart", paris_at(change.day, change.opens_at))
+    vevent.add("dtend", paris_at(change.day, change.closes_at))
+    return vevent
+
+
+def permanence_vevent(permanence, publisher, updated_at, summary, description, place):
+    """A VEVENT of a permanence with the properties the recurring one and its
+    changed days share (one UID: a changed day overrides one occurrence)."""
+    vevent = VEvent()
     common(
         vevent,
         f"permanence-{permanence.id}@{publisher.host}",
         updated_at,
         permanence.sequence,
         summary,
-        paragraphs(
-            f"Exceptionnellement ce jour-là : {hours}{where}.",
-            change.note,
-            permanence_description(permanence),
-        ),
+        description,
         place,
         link("permanences", permanence.sector, publisher),
         "Permanence",
     )
-    vevent.add("recurrence-id", paris_at(change.day, permanence.opens_at))
-    vevent.add("dtstart", paris_at(change.day, change.opens_at))
-    vevent.add("dtend", paris_at(change.day, change.closes_at))
     return vevent
 
 

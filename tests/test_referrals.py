@@ -11,9 +11,10 @@ import pytest
 from portal.mail import sender as mail
 from portal.services import referrals as referral_flow
 from portal.services import tokens
+from portal.services.actors import SYSTEM, Actor
 from portal.services.errors import Refused
 from portal.services.maintenance import run_maintenance
-from portal.services.referrals import SYSTEM, TRANSITIONS, Actor, actor_for, link_actor
+from portal.services.referrals import TRANSITIONS, actor_for, link_actor
 from portal.services.stats import facts, summary
 from portal.settings import Settings
 from portal.store.db import utcnow

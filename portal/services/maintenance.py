@@ -9,6 +9,7 @@ passes the Settings (delays, base URL for the links in the emails).
 from datetime import timedelta
 
 from portal.services import referrals
+from portal.services.actors import SYSTEM
 from portal.services.errors import Refused
 from portal.services.partners import purge_unconfirmed
 from portal.store.db import db, utcnow
@@ -30,7 +31,7 @@ def expire(settings, now):
     count = 0
     for row in list(stale):
         try:
-            referrals.transition(settings, row.id, "expired", referrals.SYSTEM, now=now)
+            referrals.transition(settings, row.id, "expired", SYSTEM, now=now)
             count += 1
         except Refused:
             pass  # answered between the query and the lock: nothing to expire

@@ -13,10 +13,10 @@ referral ``NotFound``. The web turns them into 409/404, maintenance skips them.
 """
 
 import secrets
-from dataclasses import dataclass
 
 from portal.mail import outbox as mail
-from portal.services import tokens
+from portal.services import actors, tokens
+from portal.services.actors import Actor
 from portal.services.errors import NotFound, Refused
 from portal.store.db import db, for_update, utcnow, write_lock
 from portal.store.models import (
@@ -61,22 +61,8 @@ LINK_PURPOSE = "referral"
 LINK_MAX_AGE = 7 * tokens.DAY
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: ``kind`` is a key of the TRANSITIONS rows; ``label`` is what the timeline shows."""
-
-    kind: str
-    user: object = None
-    label: str = ""
-
-
-SYSTEM = Actor("system", None, "Relais (automatique)")
-
-
 def actor_for(user):
-    if user.role == "partner":
-        return Actor("partner", user, f"{user} ({user.partner.name})")
-    return Actor("sender", user, str(user))
+    return actors.actor_for(user, "sender")
 
 
 def link_actor(referral):

@@ -13,17 +13,10 @@ from zoneinfo import ZoneInfo
 import holidays
 from dateutil.rrule import rrulestr
 
+from portal.store.models.vocab import WEEKDAYS
+
 PARIS = ZoneInfo("Europe/Paris")
 HORIZON_DAYS = 120  # how far ahead pages list a permanence's dates, closures and changes
-DAY_NAMES = {
-    "MO": "lundi",
-    "TU": "mardi",
-    "WE": "mercredi",
-    "TH": "jeudi",
-    "FR": "vendredi",
-    "SA": "samedi",
-    "SU": "dimanche",
-}
 MONTH_NAMES = [
     "janvier",
     "février",
@@ -196,7 +189,7 @@ def hours(permanence):
 
 def describe(permanence):
     """'le 2e mardi du mois, 14 h–16 h 30', 'chaque lundi et jeudi, 9 h–12 h'."""
-    days = [DAY_NAMES[code] for code in permanence.weekday_codes]
+    days = [WEEKDAYS[code] for code in permanence.weekday_codes]
     named = days[0] if len(days) == 1 else ", ".join(days[:-1]) + " et " + days[-1]
     if permanence.recurrence == "monthly":
         rank = (
@@ -216,7 +209,7 @@ def describe(permanence):
 
 def long_date(day):
     """date(2026, 12, 1) -> 'mardi 1er décembre 2026'."""
-    weekday = list(DAY_NAMES.values())[day.weekday()]
+    weekday = list(WEEKDAYS.values())[day.weekday()]
     number = "1er" if day.day == 1 else str(day.day)
     return f"{weekday} {number} {MONTH_NAMES[day.month - 1]} {day.year}"
 

@@ -7,10 +7,9 @@ links, moderation, staff pages, `relais maintenance`): Flask-free rules.
   contact address that waits for confirmation, erasure and purge.
 """
 
+from portal.services.actors import SYSTEM, Actor
 from portal.services.partners.lifecycle import (
-    SYSTEM,
     TRANSITIONS,
-    Actor,
     Changed,
     actor_for,
     allowed_moves,

@@ -10,9 +10,10 @@ approval or refusal of a published partner's proposed changes as a step from
 
 import hashlib
 import json
-from dataclasses import dataclass
 
 from portal.mail import outbox as mail
+from portal.services import actors
+from portal.services.actors import Actor
 from portal.services.errors import Refused
 from portal.services.partners.values import address_of, apply_public_values, current_values, locked
 from portal.store.db import utcnow, write_lock
@@ -35,22 +36,8 @@ EMAILS = {
 NEEDS_REASON = {"rejected"}
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: ``kind`` is a key of the TRANSITIONS rows; ``label`` is what the log shows."""
-
-    kind: str
-    user: object = None
-    label: str = ""
-
-
-SYSTEM = Actor("system", None, "Relais (automatique)")
-
-
 def actor_for(user):
-    if user.role == "partner":
-        return Actor("partner", user, f"{user} ({user.partner.name})")
-    return Actor("staff", user, str(user))
+    return actors.actor_for(user, "staff")
 
 
 def link_actor(partner):

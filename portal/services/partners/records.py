@@ -12,8 +12,9 @@ from datetime import timedelta
 
 from portal.mail import outbox as mail
 from portal.services import tokens
+from portal.services.actors import Actor
 from portal.services.errors import Refused
-from portal.services.partners.lifecycle import TRANSITIONS, Actor, log, move_locked
+from portal.services.partners.lifecycle import TRANSITIONS, log, move_locked
 from portal.services.partners.values import (
     CONTACT_COLUMNS,
     PUBLIC_COLUMNS,

@@ -13,7 +13,7 @@ import pkgutil
 import re
 from contextlib import contextmanager
 
-from peewee import IntegerField
+from peewee import IntegerField, Model
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from portal.store.db import UTCDateTimeField, db, is_sqlite, utcnow
@@ -25,6 +25,31 @@ BASELINE = 1  # the schema of the first release, built straight from the models
 class SchemaVersion(BaseModel):
     version = IntegerField(primary_key=True)
     applied_at = UTCDateTimeField(default=utcnow)
+
+
+class Run:
+    """A playhouse.migrate operation made of a plain function (it only calls .run())."""
+
+    def __init__(self, function, *args):
+        self.function, self.args = function, args
+
+    def run(self):
+        self.function(*self.args)
+
+
+class Frozen(Model):
+    """Base of a step's frozen table definitions: a copy as the step sees the
+    table, not the current model, so that a later change to the model does not
+    change what the step did on the databases it already ran on."""
+
+    class Meta:
+        database = db
+        legacy_table_names = False  # index names as a fresh database has them
+
+
+def create_table(model):
+    """The operation creating a step's frozen table."""
+    return Run(lambda: model.create_table(safe=False))
 
 
 def steps():

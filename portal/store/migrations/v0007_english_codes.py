@@ -16,6 +16,7 @@ import json
 import re
 
 from portal.store.db import is_sqlite
+from portal.store.migrations import Run
 
 # (table, column): ({old code: new code}, every new code in order, nullable, new length)
 CONVERSIONS = {
@@ -189,16 +190,6 @@ def convert_pending_changes(database):
                 f'UPDATE "partner" SET pending_changes = {marker} WHERE id = {marker}',
                 (json.dumps(values), partner_id),
             )
-
-
-class Run:
-    """A playhouse.migrate operation made of a plain function (it only calls .run())."""
-
-    def __init__(self, function, database):
-        self.function, self.database = function, database
-
-    def run(self):
-        self.function(self.database)
 
 
 def upgrade(migrator):

@@ -6,13 +6,14 @@ nor when, and an invented "initial" row would show an actor and a date that are
 not true. Their log starts with their next move; the staff page says so.
 """
 
-from peewee import CharField, Check, ForeignKeyField, Model, TextField
+from peewee import CharField, Check, ForeignKeyField, TextField
 
-from portal.store.db import UTCDateTimeField, db, utcnow
+from portal.store.db import UTCDateTimeField, utcnow
+from portal.store.migrations import Frozen, create_table
 from portal.store.models import Partner, User
 
 
-class PartnerTransition(Model):
+class PartnerTransition(Frozen):
     """The table as this step creates it (a frozen copy, not the current model)."""
 
     partner = ForeignKeyField(Partner, on_delete="CASCADE")
@@ -26,27 +27,11 @@ class PartnerTransition(Model):
     created_at = UTCDateTimeField(default=utcnow)
 
     class Meta:
-        database = db
-        legacy_table_names = False
         table_name = "partner_transition"
-
-
-class Run:
-    """A playhouse.migrate operation made of a plain function (it only calls .run())."""
-
-    def __init__(self, function):
-        self.function = function
-
-    def run(self):
-        self.function()
-
-
-def create_table():
-    PartnerTransition.create_table(safe=False)
 
 
 def upgrade(migrator):
     return [
         migrator.add_column("partner", "pending_contact_email", CharField(max_length=254, default="")),
-        Run(create_table),
+        create_table(PartnerTransition),
     ]

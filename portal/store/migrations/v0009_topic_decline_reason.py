@@ -7,14 +7,14 @@ last such marker moves to ``decline_reason`` and the description gets back
 what the partner wrote. A text without the marker is left as it is.
 """
 
-from peewee import CharField, Model, TextField
+from peewee import CharField, TextField
 
-from portal.store.db import db
+from portal.store.migrations import Frozen, Run
 
 MARKER = "Motif du refus (équipe) : "
 
 
-class Topic(Model):
+class Topic(Frozen):
     """The columns this step reads and writes, frozen as they are at v9."""
 
     description = TextField(default="")
@@ -22,7 +22,6 @@ class Topic(Model):
     decline_reason = TextField(default="")
 
     class Meta:
-        database = db
         table_name = "topic"
 
 
@@ -34,16 +33,6 @@ def split_reason(description):
     if not found:
         return None
     return before.strip(), reason.strip()
-
-
-class Run:
-    """A playhouse.migrate operation made of a plain function (it only calls .run())."""
-
-    def __init__(self, function):
-        self.function = function
-
-    def run(self):
-        self.function()
 
 
 def move_reasons():

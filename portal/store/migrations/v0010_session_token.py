@@ -6,16 +6,7 @@ import secrets
 from peewee import CharField
 
 from portal.store.db import db
-
-
-class Run:
-    """A playhouse.migrate operation made of a plain function (it only calls .run())."""
-
-    def __init__(self, function):
-        self.function = function
-
-    def run(self):
-        self.function()
+from portal.store.migrations import Run
 
 
 def give_each_account_a_token():

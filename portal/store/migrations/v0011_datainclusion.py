@@ -7,11 +7,11 @@ from peewee import (
     DateField,
     ForeignKeyField,
     IntegerField,
-    Model,
     TextField,
 )
 
-from portal.store.db import UTCDateTimeField, db, utcnow
+from portal.store.db import UTCDateTimeField, utcnow
+from portal.store.migrations import Frozen, Run, create_table
 
 # Frozen copy of portal.services.datainclusion.vocab.OLD_THEMES as this step
 # applies it: earlier data·inclusion theme codes -> their v1 equivalent.
@@ -32,12 +32,6 @@ THEME_MAP = {
     "numerique--approfondir-ma-culture-numerique": "numerique--maitriser-les-fondamentaux-du-numerique",
     "numerique--s-equiper-en-materiel-informatique": "numerique--acquerir-un-equipement",
 }
-
-
-class Frozen(Model):
-    class Meta:
-        database = db
-        legacy_table_names = False
 
 
 class Partner(Frozen):
@@ -77,20 +71,6 @@ class Referral(Frozen):
     theme = IntegerField(null=True, column_name="theme_id")
 
 
-class Run:
-    """A playhouse.migrate operation made of a plain function (it only calls .run())."""
-
-    def __init__(self, function):
-        self.function = function
-
-    def run(self):
-        self.function()
-
-
-def create_table():
-    ImportedService.create_table(safe=False)
-
-
 def move_themes():
     """Links to an old theme code go to its v1 theme; the old code then goes."""
     themes = {theme.slug: theme for theme in Theme.select()}
@@ -120,6 +100,6 @@ def upgrade(migrator):
         migrator.add_column("partner", "insee_code", CharField(max_length=5, default="")),
         migrator.add_column("partner", "rna", CharField(max_length=10, default="")),
         migrator.add_column("permanence", "draft", BooleanField(default=False)),
-        Run(create_table),
+        create_table(ImportedService),
         Run(move_themes),
     ]

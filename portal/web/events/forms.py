@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.services.datainclusion import clean_email
+from portal.services.events import EDITABLE
 from portal.services.schedule import local
 from portal.store.models import (
     AUDIENCES,
@@ -43,6 +44,10 @@ def optional_id(value):
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit() and len(value) < 10):
         return int(value)
     raise ValueError(FORGED_CHOICE)
+
+
+# The columns of an event that the form types as dates and hours in Paris time.
+MOMENTS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
 
 class RecordChoiceField(ChoiceField):
@@ -215,18 +220,7 @@ class EventForm(FlaskForm):
 
     # Fields that are the event's columns as they are; the dates and hours
     # become starts_at/ends_at and the registration window.
-    COLUMNS = (
-        "kind",
-        "title",
-        "topic_id",
-        "description",
-        "place_id",
-        "sector_id",
-        "all_day",
-        "capacity",
-        "max_seats_per_registration",
-        "audience",
-    )
+    COLUMNS = tuple(name for name in EDITABLE if name not in MOMENTS)
 
     def event_values(self):
         """What the service sets on the event (services.events.EDITABLE)."""
