@@ -53,7 +53,7 @@ def partner(name="Association test", *, slug=None, status="published", sectors=(
     return created
 
 
-def permanence(sector, place, **fields):
+def permanence(sector=None, place=None, **fields):
     """A weekly permanence, Monday morning unless told."""
     values = dict(
         title="Permanence",
@@ -62,10 +62,10 @@ def permanence(sector, place, **fields):
         closes_at=time(12),
         valid_from=date(2026, 9, 1),
     )
-    return Permanence.create(sector=sector, place=place, **{**values, **fields})
+    return Permanence.create(**{"sector": sector, "place": place, **values, **fields})
 
 
-def event(place, sector, start, *, hours=3, **fields):
+def event(place=None, sector=None, start=None, *, hours=3, **fields):
     """A partners' meeting at ``start`` (UTC) lasting ``hours``; no registration
     window unless given (see :func:`meeting`)."""
     values = dict(
@@ -79,7 +79,7 @@ def event(place, sector, start, *, hours=3, **fields):
     return Event.create(**{**values, **fields})
 
 
-def meeting(place, sector, start, *, hours=3, capacity=30, **fields):
+def meeting(place=None, sector=None, start=None, *, hours=3, capacity=30, **fields):
     """An :func:`event` open for registration since yesterday until it starts."""
     values = dict(
         capacity=capacity,
