@@ -6,6 +6,7 @@ from datetime import date, time
 import pytest
 
 from portal.store.models import Closure, OccurrenceChange, Partner, PartnerSector, Permanence, Place, Sector
+from tests import factories
 from tests.a11y import violations
 from tests.conftest import csrf_token
 
@@ -65,16 +66,10 @@ def rebuilds(monkeypatch):
 def world(app):
     """A sector, a place and a team permanence, as ids."""
     with app.app_context():
-        sector = Sector.create(name="Viguier et Saint-Jacques", slug="viguier")
-        place = Place.create(name="Maison de quartier", address="1 place du Viguier", sector=sector)
-        permanence = Permanence.create(
-            sector=sector,
-            place=place,
-            title="Permanence du lundi",
-            weekdays="MO",
-            opens_at=time(9),
-            closes_at=time(12),
-            valid_from=date(2026, 1, 5),
+        sector = factories.sector("Viguier et Saint-Jacques", slug="viguier")
+        place = factories.place("Maison de quartier", address="1 place du Viguier", sector=sector)
+        permanence = factories.permanence(
+            sector, place, title="Permanence du lundi", valid_from=date(2026, 1, 5)
         )
         return {"sector": sector.id, "place": place.id, "permanence": permanence.id}
 

@@ -19,10 +19,10 @@ from portal.store.models import (
     Partner,
     Place,
     Registration,
-    Sector,
     Topic,
 )
 from portal.web.helpers import settings
+from tests import factories
 from tests.a11y import violations
 from tests.conftest import csrf_token
 
@@ -82,16 +82,14 @@ def register(event_id, organisation, name, email, seats):
 def world(app):
     """A sector with a place, a published and a pending partner, an accepted topic (ids)."""
     with app.app_context():
-        sector = Sector.create(name="Ozanam et Albignac", slug="ozanam")
-        place = Place.create(
-            name="Centre social Ozanam", address="2 place Ozanam", commune="Carcassonne", sector=sector
+        sector = factories.sector("Ozanam et Albignac", slug="ozanam")
+        place = factories.place(
+            "Centre social Ozanam", address="2 place Ozanam", commune="Carcassonne", sector=sector
         )
-        other = Place.create(name="Gymnase des Platanes", commune="Carcassonne")
-        builder = Partner.create(
-            name="Occitan Construction", slug="occitan", status="published", kind="employer"
-        )
-        pending = Partner.create(name="Association en attente", slug="attente", status="pending")
-        topic = Topic.create(title="Addictions", status="accepted")
+        other = factories.place("Gymnase des Platanes", commune="Carcassonne")
+        builder = factories.partner("Occitan Construction", slug="occitan", kind="employer")
+        pending = factories.partner("Association en attente", slug="attente", status="pending")
+        topic = factories.topic("Addictions")
         return {
             "sector": sector.id,
             "place": place.id,
@@ -125,19 +123,7 @@ def event_data(world, **changes):
 
 def make_event(world, start=None, **fields):
     start = start or paris(date(NEXT_YEAR, 1, 15), 14)
-    values = dict(
-        kind="partner_meeting",
-        title="Rencontre addictions",
-        place=world["place"],
-        sector=world["sector"],
-        starts_at=start,
-        ends_at=start + timedelta(hours=3),
-        capacity=30,
-        max_seats_per_registration=3,
-        registration_opens_at=utcnow() - timedelta(days=1),
-        registration_closes_at=start,
-    )
-    return Event.create(**{**values, **fields})
+    return factories.meeting(world["place"], world["sector"], start, **fields)
 
 
 def form_of(event):

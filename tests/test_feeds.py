@@ -19,7 +19,6 @@ from portal.services import schedule
 from portal.store.models import (
     EVENT_KINDS,
     Closure,
-    Event,
     EventPartner,
     OccurrenceChange,
     Partner,
@@ -27,6 +26,7 @@ from portal.store.models import (
     Place,
     Sector,
 )
+from tests import factories
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = UTC
@@ -79,31 +79,24 @@ def expand(calendar, start, end):
 def network(app):
     """A sector, a place, a published partner and its permanence, in an app context."""
     with app.app_context():
-        sector = Sector.create(name="Viguier et Saint Jacques", slug="viguier")
-        place = Place.create(
-            name="Maison de quartier",
+        sector = factories.sector("Viguier et Saint Jacques", slug="viguier")
+        place = factories.place(
+            "Maison de quartier",
             address="7 place des Tilleuls",
             postcode="11000",
             commune="Carcassonne",
             sector=sector,
             accessibility="De plain-pied.",
         )
-        partner = Partner.create(name="CAF de l'Aude", slug="caf", status="published")
+        partner = factories.partner("CAF de l'Aude", slug="caf")
         yield SimpleNamespace(sector=sector, place=place, partner=partner)
 
 
 def make_event(network, **fields):
-    day = next_date(3)
     values = dict(
-        kind="partner_meeting",
-        title="Rencontre santé mentale",
-        description="Échanges.",
-        starts_at=paris(day),
-        ends_at=paris(day, 17),
-        place=network.place,
-        sector=network.sector,
+        title="Rencontre santé mentale", description="Échanges.", place=network.place, sector=network.sector
     )
-    return Event.create(**{**values, **fields})
+    return factories.event(start=paris(next_date(3)), hours=3, **{**values, **fields})
 
 
 def make_permanence(network, **fields):
@@ -116,7 +109,7 @@ def make_permanence(network, **fields):
         closes_at=time(16),
         valid_from=date(2026, 9, 2),
     )
-    return Permanence.create(**{**values, **fields})
+    return factories.permanence(**{**values, **fields})
 
 
 # -- every feed parses --------------------------------------------------------

@@ -14,6 +14,7 @@ from portal.services import registrations
 from portal.store.db import db, utcnow
 from portal.store.models import Event, Place, Registration, Sector
 from portal.web.helpers import settings
+from tests import factories
 from tests.conftest import csrf_token
 
 
@@ -36,30 +37,18 @@ def send_reminders(now=None):
 
 
 def make_event(capacity=10, **fields):
-    sector = Sector.get_or_none(Sector.slug == "ozanam") or Sector.create(
-        name="Ozanam et Albignac", slug="ozanam"
+    sector = Sector.get_or_none(Sector.slug == "ozanam") or factories.sector(
+        "Ozanam et Albignac", slug="ozanam"
     )
-    place = Place.get_or_none() or Place.create(
-        name="Maison de quartier Ozanam",
+    place = Place.get_or_none() or factories.place(
+        "Maison de quartier Ozanam",
         address="2 place Ozanam",
         postcode="11000",
         commune="Carcassonne",
         sector=sector,
     )
     start = utcnow().replace(microsecond=0) + timedelta(days=10)
-    defaults = dict(
-        kind="partner_meeting",
-        title="Rencontre addictions",
-        capacity=capacity,
-        place=place,
-        sector=sector,
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        max_seats_per_registration=3,
-        registration_opens_at=utcnow() - timedelta(days=1),
-        registration_closes_at=start,
-    )
-    return Event.create(**{**defaults, **fields})
+    return factories.meeting(place, sector, start, hours=2, capacity=capacity, **fields)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import pytest
 
 from portal.services import partners
 from portal.services.errors import Refused
-from portal.store.models import Outbox, Partner, PartnerSector, PartnerTransition, Sector
+from portal.store.models import Outbox, Partner, PartnerTransition
+from tests import factories
 from tests.conftest import csrf_token, moderation_form
 
 BASE = "/portail/gestion/partenaires"
@@ -18,7 +19,7 @@ EVIL = '<script>alert("x")</script>'
 @pytest.fixture
 def viguier(app):
     with app.app_context():
-        return Sector.create(name="Viguier et Saint Jacques", slug="viguier").id
+        return factories.sector("Viguier et Saint Jacques", slug="viguier").id
 
 
 def new_partner(app, sector_id, **fields):
@@ -34,9 +35,7 @@ def new_partner(app, sector_id, **fields):
         **fields,
     }
     with app.app_context():
-        partner = Partner.create(**values)
-        PartnerSector.create(partner=partner, sector=sector_id)
-        return partner.id
+        return factories.partner(**values, sectors=[sector_id]).id
 
 
 def staff_client(client, make_user, login):

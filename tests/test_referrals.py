@@ -21,8 +21,6 @@ from portal.store.db import utcnow
 from portal.store.models import (
     Outbox,
     Partner,
-    PartnerSector,
-    PartnerTheme,
     Referral,
     ReferralAccess,
     ReferralTransition,
@@ -30,6 +28,7 @@ from portal.store.models import (
     Theme,
     User,
 )
+from tests import factories
 from tests.conftest import csrf_token
 
 PASSWORD = "mot-de-passe-solide"
@@ -53,34 +52,33 @@ def transition(*args, **kwargs):
 
 def build_world():
     """Inside an app context: sectors, partners, accounts. Returns a namespace dict."""
-    viguier = Sector.create(name="Viguier et Saint Jacques", slug="viguier", position=1)
-    ozanam = Sector.create(name="Ozanam et Albignac", slug="ozanam", position=2)
-    housing = Theme.get(Theme.slug == "logement-hebergement")
-    health = Theme.get(Theme.slug == "sante")
-    maison = Partner.create(
-        name="Maison de l'habitat",
+    viguier = factories.sector("Viguier et Saint Jacques", slug="viguier", position=1)
+    ozanam = factories.sector("Ozanam et Albignac", slug="ozanam", position=2)
+    maison = factories.partner(
+        "Maison de l'habitat",
         slug="maison-habitat",
-        status="published",
         contact_email="accueil@habitat.example",
         contact_name="Léa",
+        themes=["logement-hebergement"],
+        sectors=[viguier],
     )
-    cmp = Partner.create(name="CMP Les Capucins", slug="cmp", status="published", email="cmp@sante.example")
-    Partner.create(name="Sans adresse", slug="sans-adresse", status="published")
-    PartnerTheme.create(partner=maison, theme=housing)
-    PartnerSector.create(partner=maison, sector=viguier)
-    PartnerTheme.create(partner=cmp, theme=Theme.get(Theme.slug == "sante--sante-mentale"))
-    PartnerSector.create(partner=cmp, sector=ozanam)
+    cmp = factories.partner(
+        "CMP Les Capucins",
+        slug="cmp",
+        email="cmp@sante.example",
+        themes=["sante--sante-mentale"],
+        sectors=[ozanam],
+    )
+    factories.partner("Sans adresse", slug="sans-adresse")
 
     def account(email, role, team="", partner=None, name=""):
-        user = User.register(email=email, password=PASSWORD, role=role, partner=partner, name=name)
-        User.update(team=team).where(User.id == user.id).execute()
-        return User.get_by_id(user.id)
+        return factories.user(role, email, team=team, partner=partner, name=name, password=PASSWORD)
 
     return {
         "viguier": viguier,
         "ozanam": ozanam,
-        "housing": housing,
-        "health": health,
+        "housing": Theme.get(Theme.slug == "logement-hebergement"),
+        "health": Theme.get(Theme.slug == "sante"),
         "maison": maison,
         "cmp": cmp,
         "samira": account("samira@relais.example", "mediator", "nord", name="Samira"),

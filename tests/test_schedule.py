@@ -5,26 +5,19 @@ from datetime import date, time, timedelta
 import pytest
 
 from portal.services import schedule
-from portal.store.models import Closure, OccurrenceChange, Permanence, Place, Sector
+from portal.store.models import Closure, OccurrenceChange, Place
+from tests import factories
 
 
 @pytest.fixture
 def make_permanence(app):
     with app.app_context():
-        sector = Sector.create(name="Viguier et Saint Jacques", slug="viguier")
-        place = Place.create(name="Local Viguier", postcode="11000", sector=sector)
+        sector = factories.sector("Viguier et Saint Jacques", slug="viguier")
+        place = factories.place("Local Viguier", postcode="11000", sector=sector)
 
     def make(**fields):
-        defaults = dict(
-            sector=sector,
-            place=place,
-            title="Permanence",
-            weekdays="TU",
-            opens_at=time(14),
-            closes_at=time(16, 30),
-            valid_from=date(2026, 9, 1),
-        )
-        return Permanence.create(**{**defaults, **fields})
+        defaults = dict(sector=sector, place=place, weekdays="TU", opens_at=time(14), closes_at=time(16, 30))
+        return factories.permanence(**{**defaults, **fields})
 
     with app.app_context():
         yield make
