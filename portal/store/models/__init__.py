@@ -8,7 +8,7 @@ The French labels users read live next to the codes they translate.
 from portal.store.models.accounts import User
 from portal.store.models.base import BaseModel, Sequenced, TimestampedModel, normalise_name, one_of, slugify
 from portal.store.models.datainclusion import ImportedService
-from portal.store.models.events import Event, EventPartner, JobOffer, Registration, Topic
+from portal.store.models.events import Event, EventPartner, JobOffer, Registration, Topic, TopicTransition
 from portal.store.models.outbox import Outbox
 from portal.store.models.partners import (
     SHARE_LEVELS,
@@ -46,6 +46,7 @@ MODELS = [
     ReferralTransition,
     ReferralAccess,
     PartnerTransition,
+    TopicTransition,
     Outbox,
     ImportedService,
 ]

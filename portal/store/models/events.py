@@ -11,6 +11,7 @@ from peewee import (
 )
 
 from portal.store.db import UTCDateTimeField, utcnow
+from portal.store.models.accounts import User
 from portal.store.models.base import BaseModel, Sequenced, TimestampedModel, one_of
 from portal.store.models.partners import Partner
 from portal.store.models.places import Place, Sector
@@ -33,6 +34,19 @@ class Topic(TimestampedModel):
 
     def __str__(self):
         return self.title
+
+
+class TopicTransition(BaseModel):
+    """One move of a topic's status: who, when, from where to where, and why
+    (``from_status`` is None for the proposal itself)."""
+
+    topic = ForeignKeyField(Topic, backref="transitions", on_delete="CASCADE")
+    actor = ForeignKeyField(User, null=True, backref="topic_transitions", on_delete="SET NULL")
+    actor_label = CharField(max_length=200, default="")
+    from_status = CharField(max_length=10, null=True)
+    to_status = CharField(max_length=10, constraints=[one_of("to_status", TOPIC_STATUSES)])
+    reason = TextField(default="")
+    created_at = UTCDateTimeField(default=utcnow)
 
 
 class Event(Sequenced):

@@ -4,13 +4,14 @@ and the lifecycle are in portal/services/topics.py.
 """
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
 from peewee import JOIN, fn
 
-from portal.services import topics
-from portal.store.models import TOPIC_STATUSES, Partner, Topic
+from portal.services import partners, topics
+from portal.store.models import TOPIC_STATUSES, Partner, Topic, TopicTransition
 from portal.web.events.forms import TopicDeclineForm, TopicMergeForm, TopicProposalForm
 from portal.web.helpers import get_object_or_404, settings, staff_required
-from portal.web.partners.views import current_partner
+from portal.web.partners.views import current_actor, current_partner
 
 bp = Blueprint("topics", __name__, url_prefix="/portail/themes")
 DECIDED_SHOWN = 20
@@ -31,7 +32,9 @@ def propose():
         return redirect(url_for("partners.request_link"))
     form = TopicProposalForm()
     if form.validate_on_submit():
-        topics.propose(settings(), partner, form.title.data, form.description.data)
+        topics.propose(
+            settings(), partner, form.title.data, form.description.data, actor=current_actor(partner)
+        )
         flash(
             "Merci ! Votre proposition est transmise à l'équipe de médiation, qui vous recontactera.",
             "success",
@@ -72,14 +75,29 @@ def show_index(sent=None):
         .order_by(Topic.updated_at.desc(), Topic.id.desc())
         .limit(DECIDED_SHOWN)
     )
+    current, decided = list(current), list(decided)
     return render_template(
         "topics/index.html",
         proposed=proposed,
         forms=forms,
-        current=list(current),
-        decided=list(decided),
+        current=current,
+        decided=decided,
+        histories=histories(proposed + current + decided),
         statuses=TOPIC_STATUSES,
     ), (400 if sent else 200)
+
+
+def histories(shown):
+    """{topic id: its log rows, oldest first} for the topics on the page, in one query."""
+    found = {topic.id: [] for topic in shown}
+    rows = (
+        TopicTransition.select()
+        .where(TopicTransition.topic.in_(list(found)))
+        .order_by(TopicTransition.created_at, TopicTransition.id)
+    )
+    for row in rows:
+        found[row.topic_id].append(row)
+    return found
 
 
 def back_to_index():
@@ -89,7 +107,7 @@ def back_to_index():
 @bp.post("/<int:topic_id>/retenir")
 @staff_required
 def accept(topic_id):
-    topic = topics.accept(settings(), topic_id)
+    topic = topics.accept(settings(), topic_id, actor=partners.actor_for(current_user))
     flash(
         f"Le thème « {topic.title} » est retenu : il paraîtra sur le site public et peut être choisi "
         "pour une rencontre.",
@@ -111,7 +129,9 @@ def decline(topic_id):
     form = TopicDeclineForm(prefix=f"refus-{topic_id}")
     if not form.validate_on_submit():
         return show_index(sent=(topic_id, {"decline": form}))
-    topic = topics.decline(settings(), topic_id, form.reason.data or "")
+    topic = topics.decline(
+        settings(), topic_id, form.reason.data or "", actor=partners.actor_for(current_user)
+    )
     flash(f"Le thème « {topic.title} » n'est pas retenu.", "success")
     return back_to_index()
 
@@ -123,6 +143,8 @@ def merge(topic_id):
     form = TopicMergeForm(prefix=f"regroupement-{topic_id}").set_choices(topics.accepted_topics())
     if not form.validate_on_submit():
         return show_index(sent=(topic_id, {"merge": form}))
-    topic = topics.merge(settings(), topic_id, form.merged_into_id.data)
+    topic = topics.merge(
+        settings(), topic_id, form.merged_into_id.data, actor=partners.actor_for(current_user)
+    )
     flash(f"Le thème « {topic.title} » est regroupé avec « {topic.merged_into.title} ».", "success")
     return back_to_index()
