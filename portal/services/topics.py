@@ -9,15 +9,15 @@ already discussed. Every change of state goes through ``move()``: one
 transaction under the write lock that re-reads the row, checks the move
 against ``TRANSITIONS`` and writes its ``TopicTransition`` log row (who, when,
 from, to, why), so two mediators deciding at once cannot both win, and every
-decision stays on record. ``actor`` is a ``portal.services.partners.Actor``
+decision stays on record. ``actor`` is a ``portal.services.actors.Actor``
 (``actor_for(user)``, ``link_actor(partner)`` or ``SYSTEM``).
 """
 
 from peewee import fn
 
 from portal.mail import outbox as mail
+from portal.services.actors import SYSTEM
 from portal.services.errors import NotFound, Refused
-from portal.services.partners import SYSTEM
 from portal.store.db import for_update, utcnow, write_lock
 from portal.store.models import STAFF_ROLES, Topic, TopicTransition, User
 
