@@ -34,6 +34,7 @@ from portal.services.partners.records import (
     register,
     save_by_staff,
     self_service_link,
+    send_self_service_links,
 )
 
 __all__ = [
@@ -62,4 +63,5 @@ __all__ = [
     "review_version",
     "save_by_staff",
     "self_service_link",
+    "send_self_service_links",
 ]

@@ -10,6 +10,8 @@ import json
 import secrets
 from datetime import timedelta
 
+from peewee import fn
+
 from portal.mail import outbox as mail
 from portal.services import tokens
 from portal.services.actors import Actor
@@ -47,6 +49,23 @@ def new_nonce():
 def self_service_link(partner, settings):
     token = settings.make_token("self-service", partner.id, partner.token_nonce)
     return settings.portal_url("partners.open_space", token=token)
+
+
+def send_self_service_links(email, settings):
+    """A fresh self-service link to every partner (not rejected) whose contact
+    address is ``email``; nothing at all for an unknown address."""
+    with db.atomic():
+        for partner in Partner.select().where(
+            (fn.LOWER(Partner.contact_email) == email.lower()) & (Partner.status != "rejected")
+        ):
+            mail.queue(
+                partner.contact_email,
+                "Votre lien pour modifier votre structure",
+                "partner_link",
+                partner=partner,
+                link=self_service_link(partner, settings),
+                base_url=settings.base_url,
+            )
 
 
 def proposed_values(partner):

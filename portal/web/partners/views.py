@@ -9,12 +9,10 @@ withdraw from the directory at once, or have its data erased.
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, TimestampSigner
-from peewee import fn
 
-from portal.mail import outbox as mail
 from portal.services import partners, tokens
 from portal.services.errors import NotFound, Refused
-from portal.store.db import db, utcnow
+from portal.store.db import utcnow
 from portal.store.models import SHAREABLE_FIELDS, Partner, Sector, Theme
 from portal.web.extensions import limiter
 from portal.web.helpers import settings
@@ -241,18 +239,6 @@ def request_link():
     address is known or not, so nobody can learn who is registered."""
     form = LinkRequestForm()
     if form.validate_on_submit():
-        email = form.email.data.lower()
-        with db.atomic():
-            for partner in Partner.select().where(
-                (fn.LOWER(Partner.contact_email) == email) & (Partner.status != "rejected")
-            ):
-                mail.queue(
-                    partner.contact_email,
-                    "Votre lien pour modifier votre structure",
-                    "partner_link",
-                    partner=partner,
-                    link=partners.self_service_link(partner, settings()),
-                    base_url=settings().base_url,
-                )
+        partners.send_self_service_links(form.email.data, settings())
         return render_template("partners/link_sent.html", email=form.email.data)
     return render_template("partners/request_link.html", form=form), (400 if form.errors else 200)
