@@ -1,14 +1,16 @@
 """Staff writes on permanences: the permanence itself (and a place made on
-the spot), its closures and its occurrences at other hours or places.
+the spot), its closures and its occurrences at other hours or places; and the
+places and sectors they are held in.
 
 Every write takes the write lock and re-reads the permanence under it. A
 closure or a changed occurrence raises the permanence's iCalendar SEQUENCE
-(their save() and delete_instance() touch it), so calendars refetch it.
+(their save() and delete_instance() touch it), so calendars refetch it. Each
+write then asks for the public site's rebuild (``settings.public_content_changed``).
 """
 
 from portal.services.errors import NotFound
 from portal.store.db import for_update, write_lock
-from portal.store.models import Closure, OccurrenceChange, Permanence, Place
+from portal.store.models import Closure, OccurrenceChange, Permanence, Place, Sector, slugify
 
 
 def locked(model, row_id):
@@ -19,7 +21,7 @@ def locked(model, row_id):
     return row
 
 
-def save(permanence_id, fill, new_place=None):
+def save(settings, permanence_id, fill, new_place=None):
     """Creates the permanence (``permanence_id`` None) or updates it.
 
     ``fill(permanence)`` copies the edited values onto the locked row (the
@@ -33,27 +35,31 @@ def save(permanence_id, fill, new_place=None):
         if new_place is not None:
             permanence.place = Place.create(sector=permanence.sector_id, **new_place)
         permanence.save()
+    settings.public_content_changed()
     return permanence
 
 
-def delete(permanence_id):
+def delete(settings, permanence_id):
     """Deletes the permanence with its closures and changed occurrences."""
     with write_lock():
         locked(Permanence, permanence_id).delete_instance()
+    settings.public_content_changed()
 
 
-def add_closure(permanence_id, start_date, end_date=None, reason=""):
+def add_closure(settings, permanence_id, start_date, end_date=None, reason=""):
     """A fermeture exceptionnelle of one day (no end) or of several."""
     with write_lock():
-        return Closure.create(
+        closure = Closure.create(
             permanence=locked(Permanence, permanence_id),
             start_date=start_date,
             end_date=end_date or start_date,
             reason=reason or "",
         )
+    settings.public_content_changed()
+    return closure
 
 
-def set_change(permanence_id, day, fill):
+def set_change(settings, permanence_id, day, fill):
     """The occurrence of ``day`` at other hours or in another place. One
     change per day: a new one replaces the previous one. ``fill(change)``
     copies the edited values (hours, place, note) onto it."""
@@ -65,10 +71,11 @@ def set_change(permanence_id, day, fill):
         fill(change)
         change.day, change.note = day, change.note or ""
         change.save()
+    settings.public_content_changed()
     return change
 
 
-def delete_attached(model, item_id, permanence_id):
+def delete_attached(settings, model, item_id, permanence_id):
     """Deletes a closure or a changed occurrence of this permanence; another
     permanence's is not found."""
     with write_lock():
@@ -76,3 +83,36 @@ def delete_attached(model, item_id, permanence_id):
         if item.permanence_id != permanence_id:
             raise NotFound()
         item.delete_instance()
+    settings.public_content_changed()
+
+
+def save_place(settings, place_id, fill):
+    """Creates the place (``place_id`` None) or updates it with ``fill(place)``."""
+    with write_lock():
+        place = locked(Place, place_id) if place_id else Place()
+        fill(place)
+        place.save()
+    settings.public_content_changed()
+    return place
+
+
+def save_sector(settings, sector_id, fill):
+    """Creates the sector or updates it. Its slug is made once, from its first
+    name: public addresses and feeds depend on it."""
+    with write_lock():
+        sector = locked(Sector, sector_id) if sector_id else Sector(slug="")
+        fill(sector)
+        sector.slug = sector.slug or unique_sector_slug(sector.name)
+        sector.areas = sector.areas or ""
+        sector.save()
+    settings.public_content_changed()
+    return sector
+
+
+def unique_sector_slug(name):
+    base = slug = slugify(name, max_length=75)  # room for a '-2' within the column's 80
+    number = 1
+    while Sector.select().where(Sector.slug == slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug

@@ -13,8 +13,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from peewee import JOIN, fn
 
 from portal.services import permanences, schedule
-from portal.site.publish import request_rebuild
-from portal.store.db import for_update, write_lock
 from portal.store.models import (
     Closure,
     OccurrenceChange,
@@ -22,10 +20,9 @@ from portal.store.models import (
     Permanence,
     Place,
     Sector,
-    slugify,
 )
 from portal.web.admin.forms import ClosureForm, OccurrenceChangeForm, PermanenceForm, PlaceForm, SectorForm
-from portal.web.helpers import roles_required
+from portal.web.helpers import roles_required, settings
 
 bp = Blueprint("admin", __name__, url_prefix="/portail/gestion")
 PER_PAGE = 30
@@ -39,11 +36,6 @@ def staff_only():
 
 def get_or_404(model, object_id):
     return model.get_or_none(model.id == object_id) or abort(404)
-
-
-def locked(model, object_id):
-    """The row, locked until the end of the write_lock() transaction."""
-    return for_update(model.select().where(model.id == object_id)).get_or_none() or abort(404)
 
 
 def status_of(form):
@@ -130,8 +122,7 @@ def permanence_create():
     )
     if not form.validate_on_submit():
         return render_permanence(form)
-    permanence = permanences.save(None, form.populate_obj, form.new_place())
-    request_rebuild()
+    permanence = permanences.save(settings(), None, form.populate_obj, form.new_place())
     flash(
         f"La permanence « {permanence.title} » est enregistrée. Vous pouvez ajouter ses fermetures "
         "exceptionnelles plus bas.",
@@ -146,8 +137,7 @@ def permanence_edit(permanence_id):
     form = permanence_form(obj=permanence) if request.method == "GET" else permanence_form()
     if not form.validate_on_submit():
         return render_permanence(form, permanence)
-    permanences.save(permanence_id, form.populate_obj, form.new_place())
-    request_rebuild()
+    permanences.save(settings(), permanence_id, form.populate_obj, form.new_place())
     flash("Les modifications de la permanence sont enregistrées.", "success")
     return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id))
 
@@ -158,8 +148,7 @@ def permanence_delete(permanence_id):
     if request.form.get("confirmation") != "oui":
         flash("Cochez la case de confirmation pour supprimer la permanence.", "error")
         return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id))
-    permanences.delete(permanence_id)
-    request_rebuild()
+    permanences.delete(settings(), permanence_id)
     flash(f"La permanence « {permanence.title} » est supprimée.", "success")
     return redirect(url_for("admin.permanence_list"))
 
@@ -174,17 +163,19 @@ def closure_add(permanence_id):
     if not closure_form.validate_on_submit():
         return render_permanence(permanence_form(formdata=None, obj=permanence), permanence, closure_form)
     permanences.add_closure(
-        permanence_id, closure_form.start_date.data, closure_form.end_date.data, closure_form.reason.data
+        settings(),
+        permanence_id,
+        closure_form.start_date.data,
+        closure_form.end_date.data,
+        closure_form.reason.data,
     )
-    request_rebuild()
     flash("La fermeture exceptionnelle est ajoutée.", "success")
     return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id, _anchor="fermetures"))
 
 
 @bp.post("/permanences/<int:permanence_id>/fermetures/<int:closure_id>/suppression")
 def closure_delete(permanence_id, closure_id):
-    permanences.delete_attached(Closure, closure_id, permanence_id)
-    request_rebuild()
+    permanences.delete_attached(settings(), Closure, closure_id, permanence_id)
     flash("La fermeture exceptionnelle est supprimée.", "success")
     return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id, _anchor="fermetures"))
 
@@ -199,16 +190,14 @@ def change_add(permanence_id):
     if not exception_form.validate_on_submit():
         form = permanence_form(formdata=None, obj=permanence)
         return render_permanence(form, permanence, exception_form=exception_form)
-    permanences.set_change(permanence_id, exception_form.day.data, exception_form.populate_obj)
-    request_rebuild()
+    permanences.set_change(settings(), permanence_id, exception_form.day.data, exception_form.populate_obj)
     flash("Les horaires exceptionnels sont enregistrés.", "success")
     return redirect(url_for("admin.permanence_edit", permanence_id=permanence_id, _anchor="exceptions"))
 
 
 @bp.post("/permanences/<int:permanence_id>/exceptions/<int:change_id>/suppression")
 def change_delete(permanence_id, change_id):
-    permanences.delete_attached(OccurrenceChange, change_id, permanence_id)
-    request_rebuild()
+    permanences.delete_attached(settings(), OccurrenceChange, change_id, permanence_id)
     flash(
         "Les horaires exceptionnels sont supprimés : la permanence reprend ses horaires habituels ce jour-là.",
         "success",
@@ -240,11 +229,7 @@ def place_edit(place_id):
     form = PlaceForm(obj=place).set_choices(sectors())
     if not form.validate_on_submit():
         return render_template("admin/place_form.html", form=form, place=place), status_of(form)
-    with write_lock():
-        stored = locked(Place, place_id) if place_id else Place()
-        form.populate_obj(stored)
-        stored.save()
-    request_rebuild()
+    stored = permanences.save_place(settings(), place_id, form.populate_obj)
     flash(f"Le lieu « {stored.name} » est enregistré.", "success")
     return redirect(url_for("admin.place_list"))
 
@@ -257,15 +242,6 @@ def sector_list():
     return render_template("admin/sectors.html", sectors=list(sectors()))
 
 
-def unique_sector_slug(name):
-    base = slug = slugify(name, max_length=75)  # room for a '-2' within the column's 80
-    number = 1
-    while Sector.select().where(Sector.slug == slug).exists():
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
-
-
 @bp.route("/secteurs/nouveau", methods=["GET", "POST"], defaults={"sector_id": None})
 @bp.route("/secteurs/<int:sector_id>", methods=["GET", "POST"])
 def sector_edit(sector_id):
@@ -273,12 +249,6 @@ def sector_edit(sector_id):
     form = SectorForm(obj=sector)
     if not form.validate_on_submit():
         return render_template("admin/sector_form.html", form=form, sector=sector), status_of(form)
-    with write_lock():
-        # The slug is only made once: public addresses and feeds depend on it.
-        stored = locked(Sector, sector_id) if sector_id else Sector(slug=unique_sector_slug(form.name.data))
-        form.populate_obj(stored)
-        stored.areas = stored.areas or ""
-        stored.save()
-    request_rebuild()
+    stored = permanences.save_sector(settings(), sector_id, form.populate_obj)
     flash(f"Le quartier « {stored.name} » est enregistré.", "success")
     return redirect(url_for("admin.sector_list"))
