@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 import flask_wtf
 from wtforms import (
     DateField,
+    EmailField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -18,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, RadioInput
 
+from portal.services.datainclusion import clean_email
 from portal.services.schedule import PARIS
 
 REQUIRED = "Ce champ est obligatoire."
@@ -123,6 +125,16 @@ def text(label, max_length, required=False, **kwargs):
     checks = [DataRequired(REQUIRED)] if required else [Optional()]
     checks.append(Length(max=max_length, message=f"{max_length} caractères au maximum."))
     return StringField(label, validators=checks + kwargs.pop("validators", []), filters=[strip], **kwargs)
+
+
+def email_field(label, required=True):
+    """An e-mail address, checked and normalised like the directory's (254 characters at most)."""
+    check = DataRequired(REQUIRED) if required else Optional()
+    return EmailField(
+        label,
+        filters=[strip],
+        validators=[check, Length(max=254, message="254 caractères au maximum."), cleaned(clean_email)],
+    )
 
 
 def strip(value):

@@ -4,13 +4,11 @@ from datetime import time
 
 from wtforms import (
     BooleanField,
-    EmailField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.services.datainclusion import clean_email
 from portal.services.events import EDITABLE
 from portal.services.schedule import local
 from portal.store.models import (
@@ -24,8 +22,8 @@ from portal.web.fields import (
     ChoiceField,
     FlaskForm,
     NumberField,
-    cleaned,
     date_field,
+    email_field,
     exists_in_paris,
     optional_time_field,
     options,
@@ -72,15 +70,7 @@ class RecordChoiceField(ChoiceField):
 class MeetingRegistrationForm(FlaskForm):
     organisation = text("Votre structure ou association", 200, required=True)
     contact_name = text("Votre nom", 160, required=True)
-    contact_email = EmailField(
-        "Votre e-mail (pour la confirmation et le lien d'annulation)",
-        filters=[strip],
-        validators=[
-            DataRequired(REQUIRED),
-            Length(max=254, message="254 caractères au maximum."),
-            cleaned(clean_email),
-        ],
-    )
+    contact_email = email_field("Votre e-mail (pour la confirmation et le lien d'annulation)")
     seats = NumberField(
         "Nombre de places",
         default=1,

@@ -16,7 +16,17 @@ from portal.store.models import (
     PARTNER_TYPES,
     SHARE_LEVELS,
 )
-from portal.web.fields import REQUIRED, CheckboxesField, ChoiceField, FlaskForm, cleaned, options, strip, text
+from portal.web.fields import (
+    REQUIRED,
+    CheckboxesField,
+    ChoiceField,
+    FlaskForm,
+    cleaned,
+    email_field,
+    options,
+    strip,
+    text,
+)
 
 
 class PartnerForm(FlaskForm):
@@ -55,15 +65,7 @@ class PartnerForm(FlaskForm):
 
 class ContactFields:
     contact_name = text("Nom de la personne à contacter", 160, required=True)
-    contact_email = EmailField(
-        "Son e-mail",
-        filters=[strip],
-        validators=[
-            DataRequired(REQUIRED),
-            Length(max=254, message="254 caractères au maximum."),
-            cleaned(clean_email),
-        ],
-    )
+    contact_email = email_field("Son e-mail")
     contact_phone = text("Son téléphone (facultatif)", 25, validators=[cleaned(clean_phone)])
 
 

@@ -2,14 +2,14 @@
 
 from datetime import datetime
 
-from wtforms import BooleanField, DateField, EmailField, TextAreaField
+from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.services.datainclusion import clean_email, clean_phone
+from portal.services.datainclusion import clean_phone
 from portal.services.schedule import PARIS
 from portal.store.models import CONSENT_METHODS, DECLINE_REASONS, REFERRAL_OUTCOMES, URGENCIES
-from portal.web.fields import ChoiceField, FlaskForm, cleaned, options, strip, text, within_years
+from portal.web.fields import ChoiceField, FlaskForm, cleaned, email_field, options, strip, text, within_years
 
 NEED_MAX = 2000
 COMMENT_MAX = 1000
@@ -48,11 +48,7 @@ class ReferralForm(FlaskForm):
     sector = ChoiceField("Quartier où vit la personne", validators=[DataRequired("Choisissez le quartier.")])
     person_name = text("Prénom ou initiales de la personne", 80, required=True)
     person_phone = text("Son téléphone", 25, validators=[cleaned(clean_phone)])
-    person_email = EmailField(
-        "Son e-mail",
-        filters=[strip],
-        validators=[Optional(), Length(max=254, message="254 caractères au maximum."), cleaned(clean_email)],
-    )
+    person_email = email_field("Son e-mail", required=False)
     need = TextAreaField(
         "Son besoin, en quelques phrases",
         filters=[strip],
