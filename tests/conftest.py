@@ -8,8 +8,10 @@ machine, and fail loudly in CI (CI=true), where they must run.
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,21 @@ def missing_tool(what):
     if IN_CI:
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+@contextmanager
+def older_database(sqlite_url, fixture):
+    """A sqlite3 connection to the database at ``sqlite_url``, filled with
+    tests/fixtures/``fixture`` (a real database of an older schema version)."""
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as connection:
+        connection.executescript((ROOT / "tests" / "fixtures" / fixture).read_text(encoding="utf-8"))
+        yield connection
+
+
+def row_counts(connection):
+    """{table: number of rows} of every table of a sqlite3 connection."""
+    tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    return {table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] for table in tables}
 
 
 def make_app(database_url, **overrides):

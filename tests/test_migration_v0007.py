@@ -22,7 +22,7 @@ from portal.store.models import (
     Referral,
     User,
 )
-from tests.conftest import ROOT, make_app
+from tests.conftest import make_app, older_database
 
 VOCABULARIES = {
     ("partner", "kind"): PARTNER_TYPES,
@@ -125,8 +125,7 @@ def copy_row(connection, table, row_id, new_id, **changes):
 
 def v6_database(path):
     """The committed v6 fixture, with a row for every old code it lacks."""
-    with sqlite3.connect(path) as connection:
-        connection.executescript((ROOT / "tests" / "fixtures" / "relais-v6.sql").read_text(encoding="utf-8"))
+    with older_database(f"sqlite:///{path}", "relais-v6.sql") as connection:
         proposed = json.dumps({"name": "Autre structure", "kind": "collectivite", "themes": []})
         copy_row(
             connection,
@@ -222,9 +221,7 @@ def test_the_first_release_database_reaches_english_codes_too(tmp_path):
     """From v1 (tables built by older peewee steps), through every step."""
     fresh = fresh_clauses(tmp_path)
     sqlite_url = f"sqlite:///{tmp_path / 'relais.db'}"
-    path = sqlite_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as connection:
-        connection.executescript((ROOT / "tests" / "fixtures" / "relais-v1.sql").read_text(encoding="utf-8"))
+    with older_database(sqlite_url, "relais-v1.sql") as connection:
         kinds = dict(connection.execute("SELECT slug, kind FROM partner").fetchall())
     database = bind(sqlite_url)
     upgrade(up_to_v7())

@@ -1,24 +1,17 @@
 """v0008: the partner transition log and the contact address awaiting confirmation,
 on the committed version-6 database (tests/fixtures/relais-v6.sql)."""
 
-import sqlite3
-
 from portal.store import migrations
 from portal.store.db import db
 from portal.store.migrations import current_version
-from tests.conftest import ROOT, make_app
+from tests.conftest import make_app, older_database, row_counts
 
 
 def test_the_v6_database_gets_the_partner_log_and_keeps_every_row(sqlite_url):
     from portal.store.models import Partner, PartnerTransition
 
-    path = sqlite_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as connection:
-        connection.executescript((ROOT / "tests" / "fixtures" / "relais-v6.sql").read_text(encoding="utf-8"))
-        before = {
-            table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-            for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        }
+    with older_database(sqlite_url, "relais-v6.sql") as connection:
+        before = row_counts(connection)
         statuses = dict(connection.execute("SELECT id, status FROM partner"))
     assert before["schema_version"] == 1 and before["partner"] > 10
     app = make_app(sqlite_url)  # runs init-db's upgrade

@@ -1,13 +1,11 @@
 """v0009: a topic's decline reason moves from its description to its own column."""
 
-import sqlite3
-
 from portal.store import migrations
 from portal.store.db import db
 from portal.store.migrations import SchemaVersion, current_version, upgrade
 from portal.store.migrations.v0009_topic_decline_reason import split_reason
 from portal.store.models import Topic
-from tests.conftest import ROOT, make_app
+from tests.conftest import make_app, older_database
 
 APPENDED = "Les factures explosent.\n\nMotif du refus (équipe) : Déjà traité l'an dernier."
 # Declined topics as v6 stored them (the reason appended by the staff page), and
@@ -27,9 +25,7 @@ V6_TOPICS = [
 
 
 def load_v6(sqlite_url, topics=V6_TOPICS):
-    path = sqlite_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as connection:
-        connection.executescript((ROOT / "tests" / "fixtures" / "relais-v6.sql").read_text(encoding="utf-8"))
+    with older_database(sqlite_url, "relais-v6.sql") as connection:
         connection.executemany(
             "INSERT INTO topic VALUES (?, '2026-10-01 09:00:00', '2026-10-02 09:00:00', ?, ?, NULL, ?, NULL)",
             [(id_, title, description, status) for id_, title, description, status in topics],

@@ -1,18 +1,14 @@
 """v0010: every account of a v6 database gets its own session token; old cookies no longer log in."""
 
-import sqlite3
-
 from portal.store import migrations
 from portal.store.db import db
 from portal.store.migrations import current_version
 from portal.store.models import User
-from tests.conftest import ROOT, make_app
+from tests.conftest import make_app, older_database
 
 
 def load_v6(sqlite_url):
-    path = sqlite_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as connection:
-        connection.executescript((ROOT / "tests" / "fixtures" / "relais-v6.sql").read_text(encoding="utf-8"))
+    with older_database(sqlite_url, "relais-v6.sql") as connection:
         return connection.execute('SELECT id, email, password_hash, role FROM "user" ORDER BY id').fetchall()
 
 

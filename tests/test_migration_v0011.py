@@ -1,23 +1,19 @@
 """Migration v0011 (data·inclusion v1): provenance columns, draft permanences,
 imported services, and old theme codes moved to their v1 equivalent."""
 
-import sqlite3
-
 from portal.store import migrations
 from portal.store.db import db
 from portal.store.migrations import current_version
 from portal.store.migrations import v0011_datainclusion as step
 from portal.store.models import Partner, PartnerTheme, Permanence, Theme
-from tests.conftest import ROOT, make_app
+from tests.conftest import make_app, older_database
 
 OLD = "numerique--prendre-en-main-un-ordinateur"
 NEW = "numerique--maitriser-les-fondamentaux-du-numerique"
 
 
 def test_the_v6_database_is_upgraded_with_its_data(sqlite_url):
-    path = sqlite_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as connection:
-        connection.executescript((ROOT / "tests" / "fixtures" / "relais-v6.sql").read_text(encoding="utf-8"))
+    with older_database(sqlite_url, "relais-v6.sql") as connection:
         connection.execute("INSERT INTO theme (slug, label) VALUES (?, 'Ordinateur')", (OLD,))
         connection.execute("INSERT INTO theme (slug, label) VALUES ('mon-theme-maison', 'Maison')")
         old_id, own_id = (

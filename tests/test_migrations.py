@@ -54,18 +54,12 @@ def test_an_older_schema_is_upgraded_step_by_step_with_its_data(any_app):
 
 def test_the_first_release_database_is_upgraded_with_its_data(sqlite_url):
     """tests/fixtures/relais-v1.sql: a real version-1 database with the demo data."""
-    import sqlite3
 
     from portal.store.models import Partner
-    from tests.conftest import ROOT, make_app
+    from tests.conftest import make_app, older_database, row_counts
 
-    path = sqlite_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as connection:
-        connection.executescript((ROOT / "tests" / "fixtures" / "relais-v1.sql").read_text(encoding="utf-8"))
-        before = {
-            table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-            for (table,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        }
+    with older_database(sqlite_url, "relais-v1.sql") as connection:
+        before = row_counts(connection)
     assert before["schema_version"] == 1
     app = make_app(sqlite_url)  # runs init-db's upgrade
     with app.app_context():
