@@ -30,16 +30,10 @@ def make_database(url, partners):
     from portal import create_app
     from portal.demo import load_demo
     from portal.store.migrations import upgrade
-    from portal.store.models import (
-        Event,
-        Partner,
-        PartnerSector,
-        PartnerTheme,
-        Permanence,
-        Place,
-        Sector,
-        Theme,
-    )
+    from portal.store.models.events import Event
+    from portal.store.models.partners import Partner, PartnerSector, PartnerTheme
+    from portal.store.models.places import Place, Sector, Theme
+    from portal.store.models.schedule import Permanence
 
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.app_context():

@@ -23,18 +23,11 @@ from peewee import JOIN, Case, fn, prefetch
 
 from portal import urls
 from portal.services import schedule
-from portal.store.models import (
-    EVENT_KIND_SLUGS,
-    EVENT_KINDS,
-    Closure,
-    Event,
-    EventPartner,
-    OccurrenceChange,
-    Partner,
-    Permanence,
-    Place,
-    Sector,
-)
+from portal.store.models.events import Event, EventPartner
+from portal.store.models.partners import Partner
+from portal.store.models.places import Place, Sector
+from portal.store.models.schedule import Closure, OccurrenceChange, Permanence
+from portal.store.models.vocab import EVENT_KIND_SLUGS, EVENT_KINDS
 
 PRODID = "-//Relais//Agenda du reseau des partenaires//FR"
 PAST = timedelta(days=183)  # events of the past six months stay in the feeds

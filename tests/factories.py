@@ -13,18 +13,11 @@ inside an app context. Example::
 from datetime import date, time, timedelta
 
 from portal.store.db import utcnow
-from portal.store.models import (
-    Event,
-    Partner,
-    PartnerSector,
-    PartnerTheme,
-    Permanence,
-    Place,
-    Sector,
-    Theme,
-    Topic,
-    User,
-)
+from portal.store.models.accounts import User
+from portal.store.models.events import Event, Topic
+from portal.store.models.partners import Partner, PartnerSector, PartnerTheme
+from portal.store.models.places import Place, Sector, Theme
+from portal.store.models.schedule import Permanence
 
 PASSWORD = "mot-de-passe-solide"
 

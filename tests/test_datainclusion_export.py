@@ -16,18 +16,10 @@ from data_inclusion.schema import v1
 
 from portal.demo import load_demo
 from portal.services.datainclusion.export import default_source
-from portal.store.models import (
-    PARTNER_TYPES,
-    Closure,
-    OccurrenceChange,
-    Partner,
-    PartnerSector,
-    PartnerTheme,
-    Permanence,
-    Place,
-    Sector,
-    Theme,
-)
+from portal.store.models.partners import Partner, PartnerSector, PartnerTheme
+from portal.store.models.places import Place, Sector, Theme
+from portal.store.models.schedule import Closure, OccurrenceChange, Permanence
+from portal.store.models.vocab import PARTNER_TYPES
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEKS = 10

@@ -16,16 +16,11 @@ from dateutil import tz as dateutil_tz
 from portal import feeds
 from portal.demo import load_demo
 from portal.services import schedule
-from portal.store.models import (
-    EVENT_KINDS,
-    Closure,
-    EventPartner,
-    OccurrenceChange,
-    Partner,
-    Permanence,
-    Place,
-    Sector,
-)
+from portal.store.models.events import EventPartner
+from portal.store.models.partners import Partner
+from portal.store.models.places import Place, Sector
+from portal.store.models.schedule import Closure, OccurrenceChange, Permanence
+from portal.store.models.vocab import EVENT_KINDS
 from tests import factories
 
 PARIS = ZoneInfo("Europe/Paris")

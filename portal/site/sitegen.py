@@ -31,24 +31,12 @@ from portal.site import languages
 
 from portal import urls
 from portal.store.db import bind, db, utcnow
-from portal.store.models import (
-    EVENT_KINDS,
-    PARTNER_TYPES,
-    Closure,
-    Event,
-    EventPartner,
-    JobOffer,
-    OccurrenceChange,
-    Partner,
-    PartnerSector,
-    PartnerTheme,
-    Permanence,
-    Place,
-    Sector,
-    Theme,
-    Topic,
-    slugify,
-)
+from portal.store.models.base import slugify
+from portal.store.models.events import Event, EventPartner, JobOffer, Topic
+from portal.store.models.partners import Partner, PartnerSector, PartnerTheme
+from portal.store.models.places import Place, Sector, Theme
+from portal.store.models.schedule import Closure, OccurrenceChange, Permanence
+from portal.store.models.vocab import EVENT_KINDS, PARTNER_TYPES
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("portal.site", "templates"),

@@ -19,17 +19,11 @@ from peewee import JOIN
 from portal.services import schedule
 from portal.services.datainclusion.opening_hours_osm import osm_opening_hours, spec_from_permanence
 from portal.services.datainclusion.vocab import v1_themes
-from portal.store.models import (
-    ImportedService,
-    Partner,
-    PartnerSector,
-    PartnerTheme,
-    Permanence,
-    Place,
-    Sector,
-    Theme,
-    slugify,
-)
+from portal.store.models.base import slugify
+from portal.store.models.datainclusion import ImportedService
+from portal.store.models.partners import Partner, PartnerSector, PartnerTheme
+from portal.store.models.places import Place, Sector, Theme
+from portal.store.models.schedule import Permanence
 
 MAX_NAME = 150  # v1 "nom"; Relais allows 200 (partners) and 160 (permanences)
 

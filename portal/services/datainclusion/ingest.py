@@ -23,16 +23,11 @@ from portal.services.datainclusion.opening_hours_osm import regular_schedule
 from portal.services.datainclusion.placement import Placement
 from portal.services.errors import Refused
 from portal.store.db import db, write_lock
-from portal.store.models import (
-    ImportedService,
-    Partner,
-    PartnerSector,
-    PartnerTheme,
-    Permanence,
-    Place,
-    Theme,
-    normalise_name,
-)
+from portal.store.models.base import normalise_name
+from portal.store.models.datainclusion import ImportedService
+from portal.store.models.partners import Partner, PartnerSector, PartnerTheme
+from portal.store.models.places import Place, Theme
+from portal.store.models.schedule import Permanence
 
 MAX_DEPTH = 20  # a record nested deeper than this is not a directory record
 
