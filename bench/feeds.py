@@ -34,6 +34,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from serving import run_threads  # noqa: E402
+
+from tests.servers import free_port  # noqa: E402
+
 EVENTS, PERMANENCES = 1000, 200
 WORKERS, THREADS = 2, 4  # gunicorn: 2 processes (2 cores here), 4 threads each
 CLIENTS = 4  # client threads, one keep-alive connection each
@@ -171,12 +175,6 @@ def prepare(workdir):
 # -- server ----------------------------------------------------------------------
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_gunicorn(port):
     command = [
         sys.executable,
@@ -196,6 +194,13 @@ def start_gunicorn(port):
         "30",
         "--log-level",
         "warning",
+        # gunicorn also reads gunicorn.conf.py from the working directory: keep its
+        # production settings out of the measure (workers recycled every ~2,000
+        # requests would rebuild their feed cache mid-round; an access log line each).
+        "--max-requests",
+        "0",
+        "--access-logfile",
+        "/dev/null",
         "feeds:wsgi()",
     ]
     server = subprocess.Popen(command, cwd=ROOT)
@@ -238,12 +243,7 @@ def measure(port, path, headers, expected, max_requests):
         connection.close()
 
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_threads(threads)
     if failures:
         raise RuntimeError(f"{path}: réponses inattendues {sorted(set(failures))}")
     return done[0] / elapsed

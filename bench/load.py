@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from serving import gunicorn  # noqa: E402
+from serving import gunicorn, run_threads  # noqa: E402
 
 from tests.servers import throwaway_postgres  # noqa: E402
 
@@ -173,7 +173,10 @@ def registration(client, state):
     path = f"/portail/rencontres/{state['ids']['event']}/inscription"
     token = client.token(path)
     n = next(state["counter"])
-    body = f"csrf_token={token}&organisation=Asso+{n}&nom=Personne+{n}&courriel=p{n}%40charge.example&places=1&message="
+    body = (
+        f"csrf_token={token}&organisation=Asso+{n}&contact_name=Personne+{n}"
+        f"&contact_email=p{n}%40charge.example&seats=1&message="
+    )
     response, page = client.request("POST", path, body)
     return response.status == 200 and "vous êtes inscrit" in page
 
@@ -181,11 +184,18 @@ def registration(client, state):
 def moderation(client, state):
     if not client.cookie:
         client.login(state["ids"]["mediator"])
-    partner_id = state["pending"].pop() if state["pending"] else None
+    # Oldest first, as the queue page lists them (it shows the first 20 only).
+    partner_id = state["pending"].pop(0) if state["pending"] else None
     if partner_id is None:
         return None  # nothing left: not counted
-    token = client.token("/portail/moderation/")
-    response, _ = client.request("POST", f"/portail/moderation/{partner_id}/approuver", f"csrf_token={token}")
+    # The approve form carries the version the mediator saw (a change in between is refused).
+    _, page = client.request("GET", "/portail/moderation/")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
+    form = re.search(rf'action="/portail/moderation/{partner_id}/approuver">(.*?)</form>', page, re.S)[1]
+    version = re.search(r'name="version" value="([^"]+)"', form)[1]
+    response, _ = client.request(
+        "POST", f"/portail/moderation/{partner_id}/approuver", f"csrf_token={token}&version={version}"
+    )
     return response.status == 302
 
 
@@ -240,7 +250,8 @@ def run(url, clients, workers, seconds, think):
 
     app = create_app({"TESTING": True, "DATABASE_URL": url})
     with app.app_context():
-        pending = [p.id for p in Partner.select().where(Partner.slug.startswith("attente-"))]
+        waiting = Partner.select().where(Partner.slug.startswith("attente-"))
+        pending = [p.id for p in waiting.order_by(Partner.updated_at, Partner.id)]
         referrals = [
             r.id
             for r in Referral.select().where(
@@ -260,14 +271,12 @@ def run(url, clients, workers, seconds, think):
             )
             for kind in kinds
         ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        time.sleep(seconds)
-        stop.set()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+
+        def stop_after_the_time():
+            time.sleep(seconds)
+            stop.set()
+
+        elapsed = run_threads(threads, stop_after_the_time)
     after = count(url)
     return report(results, elapsed, before, after)
 

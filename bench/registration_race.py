@@ -14,14 +14,13 @@ import re
 import sys
 import tempfile
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from serving import gunicorn  # noqa: E402
+from serving import gunicorn, run_threads  # noqa: E402
 
 from tests.servers import throwaway_postgres  # noqa: E402
 
@@ -81,8 +80,8 @@ def client(port, event_id, number, barrier, outcomes):
         cookie = response.getheader("Set-Cookie").split(";")[0]
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
         body = (
-            f"csrf_token={token}&organisation=Association+{number}&nom=Personne+{number}"
-            f"&courriel=p{number}%40race.example&places=1&message="
+            f"csrf_token={token}&organisation=Association+{number}&contact_name=Personne+{number}"
+            f"&contact_email=p{number}%40race.example&seats=1&message="
         )
         barrier.wait(timeout=60)
         connection.request(
@@ -114,12 +113,7 @@ def race(url, workers, clients, seats):
             threading.Thread(target=client, args=(port, event_id, n, barrier, outcomes))
             for n in range(clients)
         ]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        elapsed = run_threads(threads)
     stored = count(url, event_id)
     errors = [o for o in outcomes if o not in ("confirmed", "waitlisted")]
     return {

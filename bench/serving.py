@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,3 +45,16 @@ def gunicorn(url, workers):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def run_threads(threads, while_running=None):
+    """Starts the threads together, calls ``while_running`` (if any), waits for them
+    all and returns the seconds that took: the wall time the throughput is taken over."""
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    if while_running:
+        while_running()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
