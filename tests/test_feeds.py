@@ -788,21 +788,24 @@ def test_a_feed_without_events_has_a_last_modified(network, client, path):
     assert again.status_code == 304
 
 
-def test_the_development_server_sends_one_date_header(app, network):
-    """make_conditional() adds a Date and Werkzeug's server adds its own."""
+def test_the_development_server_sends_one_date_header(app, network, tmp_path):
+    """make_conditional() adds a Date and Werkzeug's server adds its own: on the
+    feeds, and on the static site's files served by `relais run`."""
     import http.client
     import threading
 
     from werkzeug.serving import make_server
 
     make_event(network)
+    (tmp_path / "index.html").write_text("<!doctype html><title>Relais</title>", encoding="utf-8")
+    app.config["SITE_DIR"] = str(tmp_path)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-        for path in ("/evenements.ics", "/permanences.ics"):
-            connection.request("GET", FEEDS + path)
+        for path in (FEEDS + "/evenements.ics", FEEDS + "/permanences.ics", "/", "/index.html"):
+            connection.request("GET", path)
             answer = connection.getresponse()
             answer.read()
             assert answer.status == 200

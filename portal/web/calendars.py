@@ -97,11 +97,7 @@ def respond(built, filename):
     # inline: a browser hands the file to the calendar app instead of saving it.
     response.headers["Content-Disposition"] = f'inline; filename="{UNSAFE_IN_FILENAME.sub("-", filename)}"'
     # If-None-Match wins over If-Modified-Since (RFC 9110), as Werkzeug does.
-    response = response.make_conditional(request)
-    # make_conditional() adds a Date header, and the HTTP server (Werkzeug's,
-    # gunicorn) sends its own: the answer had two. The server's is enough.
-    del response.headers["Date"]
-    return response
+    return response.make_conditional(request)
 
 
 class FeedCache:

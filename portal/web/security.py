@@ -39,6 +39,9 @@ def add_headers(response):
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # make_conditional() (feeds, send_from_directory) adds a Date header, and the
+    # HTTP server (Werkzeug's, gunicorn) always sends its own: answers had two.
+    response.headers.pop("Date", None)
     return response
 
 
