@@ -54,10 +54,12 @@ def load_demo_command():
 @with_appcontext
 def create_user_command(email, role, name, partner_slug, team, password):
     """Crée un compte (administrateur, médiateur ou partenaire)."""
+    from portal.services.accounts import password_problem
     from portal.store.models import Partner, User
 
-    if len(password) < 10:
-        raise click.ClickException("Le mot de passe doit contenir au moins 10 caractères.")
+    problem = password_problem(password, email)
+    if problem:
+        raise click.ClickException(problem)
     partner = None
     if role == "partner":
         if not partner_slug:

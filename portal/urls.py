@@ -19,6 +19,7 @@ PORTAL_PATHS = {
     "meetings.cancel": "/portail/rencontres/annulation/{token}",
     "referrals.answer": "/portail/orientations/reponse/{token}",
     "referrals.show": "/portail/orientations/{referral_id}",
+    "auth.reset_password": "/portail/mot-de-passe/{token}",
 }
 
 

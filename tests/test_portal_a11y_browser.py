@@ -55,6 +55,7 @@ PAGES = {
             "/portail/statistiques",
             "/portail/annuaire",
             "/portail/moderation/",
+            "/portail/compte",
         ],
     ),
     "mediator-events": (
@@ -79,6 +80,7 @@ PAGES = {
             "/portail/gestion/lieux",
             Follow(FIRST_ROW),
             "/portail/gestion/lieux/nouveau",
+            "/portail/compte",
         ],
     ),
     "admin-permanences-sectors": (
@@ -102,6 +104,7 @@ PAGES = {
             "/portail/partenaires/ma-structure",
             "/portail/themes/proposer",
             "/portail/annuaire",
+            "/portail/compte",
         ],
     ),
 }
@@ -228,6 +231,14 @@ def test_public_pages_at_phone_and_desktop_widths(pages, live_server):
     page.wait_for_selector("h1:has-text('Regardez votre boîte e-mail')")
     problems += [f"lien envoyé — {problem}" for problem in width_problems(page)]
     problems += check(page, last_link_to(live_server, PARTNER_EMAIL, "/portail/partenaires/espace/"))
+
+    # The forgotten-password form sends the link to choose a new one.
+    email, _ = live_server["accounts"][ACCOUNTS["mediator"]]
+    problems += check(page, url + "/portail/mot-de-passe-oublie")
+    page.get_by_label("Adresse e-mail de votre compte").fill(email)
+    page.get_by_role("button", name="Recevoir le lien").click()
+    page.wait_for_selector("h1:has-text('Regardez votre boîte e-mail')")
+    problems += check(page, last_link_to(live_server, email, "/portail/mot-de-passe/"))
     assert not problems, "\n".join(problems)
 
 

@@ -1,4 +1,5 @@
-"""Login, logout and role checks for mediators, admins and partner accounts."""
+"""Login, logout, the account page and forgotten passwords, for mediators,
+admins and partner accounts."""
 
 from urllib.parse import urlsplit
 
@@ -6,11 +7,14 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.services import accounts, tokens
+from portal.services.errors import Refused
 from portal.services.referrals import OPEN, visible_to
 from portal.store.db import utcnow
 from portal.store.models import Event, Partner, Referral, User
-from portal.web.auth_forms import LoginForm
+from portal.web.auth_forms import ChangePasswordForm, ForgottenPasswordForm, LoginForm, NewPasswordForm
 from portal.web.extensions import limiter
+from portal.web.helpers import no_referrer, no_store, settings
 
 bp = Blueprint("auth", __name__, url_prefix="/portail")
 
@@ -78,3 +82,62 @@ def dashboard():
         # Only the referrals this account may see: its team's, or its partner's.
         counts["open_referrals"] = visible_to(current_user).where(Referral.status.in_(OPEN)).count()
     return render_template("dashboard.html", counts=counts)
+
+
+# -- the account page ------------------------------------------------------------------
+
+
+@bp.route("/compte", methods=["GET", "POST"])
+@login_required
+@no_store
+def account():
+    form = ChangePasswordForm()
+    form.account_email = current_user.email
+    if form.validate_on_submit():
+        try:
+            user = accounts.change_password(
+                current_user.id, form.current.data, form.password.data, settings()
+            )
+        except accounts.WrongPassword as error:
+            form.current.errors.append(str(error))
+        else:
+            # The new password ended every login, this one too: this browser logs in again.
+            login_user(user)
+            flash("Votre mot de passe est changé. Vos autres appareils sont déconnectés.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("account.html", form=form), (400 if form.errors else 200)
+
+
+# -- forgotten password ----------------------------------------------------------------
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
+def forgotten_password():
+    """The answer is the same whether the address has an account or not, so
+    nobody can learn who has one."""
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        accounts.send_reset_link(form.email.data, settings())
+        return render_template("password_link_sent.html", email=form.email.data)
+    return render_template("forgotten_password.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
+@no_referrer
+@no_store
+def reset_password(token):
+    try:
+        user = accounts.account_of_reset_link(token, settings())
+    except (tokens.LinkError, Refused) as error:
+        return render_template("password_link_problem.html", message=str(error)), 400
+    form = NewPasswordForm()
+    form.account_email = user.email
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data, settings())
+        except (tokens.LinkError, Refused) as error:  # used meanwhile, in another tab
+            return render_template("password_link_problem.html", message=str(error)), 400
+        flash("Votre nouveau mot de passe est enregistré. Connectez-vous avec lui.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("reset_password.html", form=form, user=user), (400 if form.errors else 200)
