@@ -19,12 +19,11 @@ from portal import feeds
 from portal.mail import outbox as mail
 from portal.services import topics
 from portal.services.errors import NotFound, Refused
+from portal.services.rows import LARGEST_ID, locked
 from portal.services.schedule import local, long_date
-from portal.store.db import db, for_update, write_lock
+from portal.store.db import db, write_lock
 from portal.store.models import Event, Registration
 
-# Ids beyond what a database integer holds cannot exist: a 404, not an overflow.
-LARGEST_ID = 2**31 - 1
 REMINDER_AHEAD = timedelta(hours=36)  # run daily, the reminder leaves the day before
 
 
@@ -165,12 +164,7 @@ def notify_registrants(settings, event, now):
 
 def locked_event(event_id):
     """The event row, locked until the end of the write_lock() transaction."""
-    if not 0 < event_id <= LARGEST_ID:
-        raise NotFound()
-    event = for_update(Event.select().where(Event.id == event_id)).get_or_none()
-    if event is None:
-        raise NotFound()
-    return event
+    return locked(Event, event_id)
 
 
 def register(settings, event_id, applicant, now):
