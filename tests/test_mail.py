@@ -14,7 +14,7 @@ from portal import create_app
 from portal.mail import outbox
 from portal.mail import sender as mail
 from portal.store.db import db, utcnow
-from portal.store.models import Outbox, Sector
+from portal.store.models import Outbox, Partner, Sector, User
 
 ICS = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Relais//FR\r\nMETHOD:PUBLISH\r\n"
@@ -157,6 +157,26 @@ def test_email_is_queued_in_the_callers_transaction(any_app):
         with pytest.raises(RuntimeError, match="inside a transaction"):
             mail.send_pending()  # a rollback would forget what was sent
     assert Outbox.select().count() == 1
+
+
+def test_staff_emails_go_to_every_active_mediator_and_admin_only(any_app):
+    partner = Partner.create(name="Association test", slug="asso-test")
+    for email, role, active in [
+        ("admin@relais.example", "admin", True),
+        ("mediatrice@relais.example", "mediator", True),
+        ("partie@relais.example", "mediator", False),
+        ("asso@example.org", "partner", True),
+    ]:
+        user = User.register(
+            email, "mot-de-passe-solide", role, partner=partner if role == "partner" else None
+        )
+        user.active = active
+        user.save()
+    outbox.queue_to_staff("Bonjour", "test", base_url="http://relais.test")
+    assert sorted(row.to_addr for row in Outbox.select()) == [
+        "admin@relais.example",
+        "mediatrice@relais.example",
+    ]
 
 
 # -- failures and retries -------------------------------------------------------------

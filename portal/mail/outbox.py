@@ -13,7 +13,7 @@ import re
 import jinja2
 
 from portal.services.schedule import event_when, short_datetime
-from portal.store.models import LABEL_FILTERS, Outbox
+from portal.store.models import LABEL_FILTERS, STAFF_ROLES, Outbox, User
 
 # One bare address: no spaces, commas, colons or brackets that could smuggle
 # in a second recipient or a group ("a@b.example Bcc: x@evil.example").
@@ -55,6 +55,13 @@ def queue(to, subject, template, *, base_url, attachments=(), **context):
         body_html=templates.get_template(f"{template}.html").render(context),
         attachments=json.dumps([stored_attachment(item) for item in attachments]),
     )
+
+
+def queue_to_staff(subject, template, *, base_url, **context):
+    """The same email to each active mediator and admin: the team that
+    moderates what partners send (registrations, topic proposals)."""
+    for user in User.select().where(User.role.in_(STAFF_ROLES) & User.active):
+        queue(user.email, subject, template, base_url=base_url, **context)
 
 
 def one_line(value):

@@ -41,14 +41,10 @@ def expire(settings, now):
 def remind_partners(settings, now):
     """No answer after referral_remind_days: one reminder, with a fresh link."""
     limit = now - timedelta(days=settings.referral_remind_days)
-    waiting = (
-        Referral.status.in_(referrals.WAITING)
-        & (Referral.created_at <= limit)
-        & Referral.reminded_at.is_null()
-    )
+    waiting = Referral.status.in_(referrals.WAITING) & (Referral.created_at <= limit)
     return claim_and_send(
         waiting,
-        "reminded_at",
+        Referral.reminded_at,
         now,
         lambda referral: referrals.send_link(
             settings,
@@ -63,14 +59,10 @@ def remind_senders(settings, now):
     """Accepted for referral_sender_remind_days with no prise en charge: the sender is told once."""
     days = settings.referral_sender_remind_days
     limit = now - timedelta(days=days)
-    stuck = (
-        (Referral.status == "accepted")
-        & (Referral.status_changed_at <= limit)
-        & Referral.sender_reminded_at.is_null()
-    )
+    stuck = (Referral.status == "accepted") & (Referral.status_changed_at <= limit)
     return claim_and_send(
         stuck,
-        "sender_reminded_at",
+        Referral.sender_reminded_at,
         now,
         lambda referral: referrals.to_sender(
             settings,
@@ -84,8 +76,10 @@ def remind_senders(settings, now):
 
 
 def claim_and_send(condition, flag, now, send):
-    """Mark each matching referral, then email: a conditional UPDATE, so that
-    two runs at the same time send each email once."""
+    """Mark each matching referral whose ``flag`` (a timestamp field) is not
+    set yet, then email: a conditional UPDATE, so that two runs at the same
+    time, or one after the other, send each email once."""
+    condition &= flag.is_null()
     count = 0
     for row in list(Referral.select(Referral.id).where(condition)):
         with db.atomic():

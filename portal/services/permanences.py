@@ -9,16 +9,9 @@ write then asks for the public site's rebuild (``settings.public_content_changed
 """
 
 from portal.services.errors import NotFound
-from portal.store.db import for_update, write_lock
+from portal.services.rows import locked
+from portal.store.db import write_lock
 from portal.store.models import Closure, OccurrenceChange, Permanence, Place, Sector, slugify
-
-
-def locked(model, row_id):
-    """The row, locked until the end of the write_lock() transaction."""
-    row = for_update(model.select().where(model.id == row_id)).get_or_none() if row_id else None
-    if row is None:
-        raise NotFound()
-    return row
 
 
 def save(settings, permanence_id, fill, new_place=None):

@@ -19,12 +19,11 @@ from portal import feeds
 from portal.mail import outbox as mail
 from portal.services import topics
 from portal.services.errors import NotFound, Refused
+from portal.services.rows import LARGEST_ID, locked
 from portal.services.schedule import local, long_date
-from portal.store.db import db, for_update, write_lock
+from portal.store.db import db, write_lock
 from portal.store.models import Event, Registration
 
-# Ids beyond what a database integer holds cannot exist: a 404, not an overflow.
-LARGEST_ID = 2**31 - 1
 REMINDER_AHEAD = timedelta(hours=36)  # run daily, the reminder leaves the day before
 
 
@@ -103,32 +102,39 @@ def cancel_link(settings, registration):
     return settings.portal_url("meetings.cancel", token=registration.cancel_token)
 
 
+def email_registrant(settings, registration, event, subject, template, **context):
+    """Queue an email to a registrant: every one of them shows the registration
+    and the event, and carries the link to cancel."""
+    mail.queue(
+        registration.contact_email,
+        subject,
+        template,
+        registration=registration,
+        event=event,
+        cancel_link=cancel_link(settings, registration),
+        base_url=settings.base_url,
+        **context,
+    )
+
+
 def send_status_email(settings, registration, event, now, promoted=False):
     if registration.status == "confirmed":
         subject = (
             "Une place s'est libérée : vous êtes inscrit" if promoted else "Inscription confirmée"
         ) + f" — {event.title}"
-        mail.queue(
-            registration.contact_email,
+        email_registrant(
+            settings,
+            registration,
+            event,
             subject,
             "registration_confirmed",
-            registration=registration,
-            event=event,
             promoted=promoted,
-            cancel_link=cancel_link(settings, registration),
             attachments=[ics_attachment(settings, event, now)],
-            base_url=settings.base_url,
         )
     else:
-        mail.queue(
-            registration.contact_email,
-            f"Liste d'attente — {event.title}",
-            "registration_waitlisted",
-            registration=registration,
-            event=event,
-            rank=registration.rank(),
-            cancel_link=cancel_link(settings, registration),
-            base_url=settings.base_url,
+        subject = f"Liste d'attente — {event.title}"
+        email_registrant(
+            settings, registration, event, subject, "registration_waitlisted", rank=registration.rank()
         )
 
 
@@ -140,16 +146,14 @@ def notify_registrants(settings, event, now):
     cancelled = event.status == "cancelled"
     told = 0
     for registration in Registration.active(event):
-        mail.queue(
-            registration.contact_email,
+        email_registrant(
+            settings,
+            registration,
+            event,
             f"{'Annulé' if cancelled else 'Changement'} — {event.title}",
             "registration_changed",
-            registration=registration,
-            event=event,
             cancelled=cancelled,
-            cancel_link=cancel_link(settings, registration),
             attachments=[ics_attachment(settings, event, now)],
-            base_url=settings.base_url,
         )
         told += 1
     return told
@@ -160,12 +164,7 @@ def notify_registrants(settings, event, now):
 
 def locked_event(event_id):
     """The event row, locked until the end of the write_lock() transaction."""
-    if not 0 < event_id <= LARGEST_ID:
-        raise NotFound()
-    event = for_update(Event.select().where(Event.id == event_id)).get_or_none()
-    if event is None:
-        raise NotFound()
-    return event
+    return locked(Event, event_id)
 
 
 def register(settings, event_id, applicant, now):
@@ -265,15 +264,14 @@ def send_reminders(settings, now):
                 .execute()
             )
             if claimed:  # another run may have taken it in the meantime
-                mail.queue(
-                    registration.contact_email,
-                    f"Rappel : {registration.event.title}, demain",
+                event = registration.event
+                email_registrant(
+                    settings,
+                    registration,
+                    event,
+                    f"Rappel : {event.title}, demain",
                     "registration_reminder",
-                    registration=registration,
-                    event=registration.event,
-                    cancel_link=cancel_link(settings, registration),
-                    attachments=[ics_attachment(settings, registration.event, now)],
-                    base_url=settings.base_url,
+                    attachments=[ics_attachment(settings, event, now)],
                 )
                 sent += 1
     return sent

@@ -17,9 +17,10 @@ from peewee import fn
 
 from portal.mail import outbox as mail
 from portal.services.actors import SYSTEM
-from portal.services.errors import NotFound, Refused
+from portal.services.errors import Refused
+from portal.services.rows import locked
 from portal.store.db import for_update, utcnow, write_lock
-from portal.store.models import STAFF_ROLES, Topic, TopicTransition, User
+from portal.store.models import Topic, TopicTransition
 
 # From each state, where a topic may go.
 TRANSITIONS = {
@@ -30,7 +31,6 @@ TRANSITIONS = {
     "merged": set(),
 }
 PUBLIC = ("accepted", "held")  # the states the public site lists
-LARGEST_ID = 2**31 - 1
 
 
 def accepted_topics():
@@ -54,25 +54,14 @@ def propose(settings, partner, title, description, actor=None):
     with write_lock():
         topic = Topic.create(title=title, description=description, proposed_by=partner, status="proposed")
         log(topic, actor, None, "proposed")
-        for user in User.select().where(User.role.in_(STAFF_ROLES) & User.active):
-            mail.queue(
-                user.email,
-                f"Nouveau thème de rencontre proposé : {topic.title}",
-                "staff_new_topic",
-                topic=topic,
-                partner=partner,
-                link=settings.portal_url("topics.index"),
-                base_url=settings.base_url,
-            )
-    return topic
-
-
-def locked_topic(topic_id):
-    if not 0 < topic_id <= LARGEST_ID:
-        raise NotFound()
-    topic = for_update(Topic.select().where(Topic.id == topic_id)).get_or_none()
-    if topic is None:
-        raise NotFound()
+        mail.queue_to_staff(
+            f"Nouveau thème de rencontre proposé : {topic.title}",
+            "staff_new_topic",
+            topic=topic,
+            partner=partner,
+            link=settings.portal_url("topics.index"),
+            base_url=settings.base_url,
+        )
     return topic
 
 
@@ -87,7 +76,7 @@ def check_move(topic, target):
 def move(settings, topic_id, target, reason="", merged_into=None, actor=None, now=None):
     """The one way a topic changes state; returns the topic as saved."""
     with write_lock():
-        topic = locked_topic(topic_id)
+        topic = locked(Topic, topic_id)
         check_move(topic, target)
         before = topic.status
         if target == "merged":

@@ -200,25 +200,20 @@ class SiteData:
         )
         for theme_id, partners in theme_partners.items():
             theme = self.theme_by_id[theme_id]
-            yield helpers.page(
-                urls.site_path("theme", theme),
-                f"Thématique : {theme.label}",
-                "partner_list.html",
-                heading=f"Thématique : {theme.label}",
-                partners=partners,
-                sector=None,
-                intro=f"Les partenaires qui aident sur « {theme.label} ».",
+            intro = f"Les partenaires qui aident sur « {theme.label} »."
+            yield partner_list_page(
+                helpers, urls.site_path("theme", theme), f"Thématique : {theme.label}", intro, partners
             )
         for sector in self.sectors:
             partners = [p for p in self.partners if sector in self.sectors_of[p.id]]
-            yield helpers.page(
+            yield partner_list_page(
+                helpers,
                 urls.site_path("sector", sector),
                 f"Partenaires — {sector.name}",
-                "partner_list.html",
+                sector.areas,
+                partners,
                 heading=f"Partenaires du quartier {sector.name}",
-                partners=partners,
                 sector=sector,
-                intro=sector.areas,
             )
         permanences_of, events_of = defaultdict(list), self.events_by_partner()
         participations_of = defaultdict(list)
@@ -270,22 +265,21 @@ class SiteData:
             sectors=[(s, len(by_sector[s.id])) for s in self.sectors],
         )
         for sector in self.sectors:
-            views = by_sector[sector.id]
+            # The sector's page and its printable poster show the same permanences.
+            common = dict(sector=sector, permanences=by_sector[sector.id])
             yield helpers.page(
                 urls.site_path("permanences", sector),
                 f"Permanences — {sector.name}",
                 "permanences_sector.html",
-                sector=sector,
-                permanences=views,
                 description=f"Jours, heures et lieux des permanences du quartier {sector.name}.",
+                **common,
             )
             page_url = urls.public_url(helpers.base_url, "permanences", sector)
             yield helpers.page(
                 urls.site_path("poster", sector),
                 f"Affiche — {sector.name}",
                 "poster.html",
-                sector=sector,
-                permanences=views,
+                **common,
                 page_url=page_url,
                 qr_svg=qr_svg(page_url),
                 hide=["navigation", "toc"],
@@ -445,6 +439,21 @@ class GeneratedPage:
 
 
 # -- small helpers ------------------------------------------------------------
+
+
+def partner_list_page(helpers, path, title, intro, partners, heading=None, sector=None):
+    """A page listing partners: a theme's, or a sector's (which also links to
+    the sector's permanences). One template, so both lists look alike; the
+    heading is the title unless told otherwise."""
+    return helpers.page(
+        path,
+        title,
+        "partner_list.html",
+        heading=heading or title,
+        intro=intro,
+        partners=partners,
+        sector=sector,
+    )
 
 
 def relative(target, current):

@@ -8,6 +8,7 @@ categories ("famille"), which v1 does not accept on a service.
 
 from data_inclusion.schema import v1
 
+from portal.store.migrations.v0011_datainclusion import THEME_MAP
 from portal.store.models import PARTNER_TYPES
 
 THEMATIQUES = {item.value: item.label for item in v1.Thematique}
@@ -18,26 +19,11 @@ FRAIS = {item.value: item.label for item in v1.Frais}
 MODES_ACCUEIL = {item.value: item.label for item in v1.ModeAccueil}
 RESEAUX_PORTEURS = {item.value: item.label for item in v1.ReseauPorteur}
 
-# Theme codes of earlier data·inclusion versions -> their v1 equivalent.
-# Read by the importer and frozen into migration v0011, which rewrites the
-# stored codes. A code found neither here nor in v1 is kept and listed on the
-# staff page /portail/gestion/import/thematiques.
-OLD_THEMES = {
-    "numerique--realiser-des-demarches-administratives-avec-un-accompagnement": (
-        "numerique--acceder-a-des-services-en-ligne"
-    ),
-    "numerique--devenir-autonome-dans-les-demarches-administratives": (
-        "numerique--acceder-a-des-services-en-ligne"
-    ),
-    "numerique--accompagner-les-demarches-de-sante": "numerique--acceder-a-des-services-en-ligne",
-    "numerique--prendre-en-main-un-smartphone-ou-une-tablette": (
-        "numerique--maitriser-les-fondamentaux-du-numerique"
-    ),
-    "numerique--prendre-en-main-un-ordinateur": "numerique--maitriser-les-fondamentaux-du-numerique",
-    "numerique--utiliser-le-numerique-au-quotidien": "numerique--maitriser-les-fondamentaux-du-numerique",
-    "numerique--approfondir-ma-culture-numerique": "numerique--maitriser-les-fondamentaux-du-numerique",
-    "numerique--s-equiper-en-materiel-informatique": "numerique--acquerir-un-equipement",
-}
+# Theme codes of earlier data·inclusion versions -> their v1 equivalent: the
+# frozen table migration v0011 applied to the stored codes, which the importer
+# applies to the codes it reads. A code found neither here nor in v1 is kept
+# and listed on the staff page /portail/gestion/import/thematiques.
+OLD_THEMES = THEME_MAP
 
 
 def v1_themes(slugs):

@@ -29,11 +29,9 @@ from portal.store.db import db, utcnow, write_lock
 from portal.store.models import (
     SHARE_LEVELS,
     SHAREABLE_FIELDS,
-    STAFF_ROLES,
     Partner,
     PartnerTheme,
     Referral,
-    User,
 )
 
 CONFIRM_MAX_AGE = 48 * tokens.HOUR
@@ -113,15 +111,13 @@ def confirm(partner_id, nonce, *, settings, now=None):
         partner.confirmed_at = now
         partner.token_nonce = new_nonce()  # the confirmation link is single-use
         partner.save()
-        for user in User.select().where(User.role.in_(STAFF_ROLES) & User.active):
-            mail.queue(
-                user.email,
-                f"Nouvelle inscription à valider : {partner.name}",
-                "staff_new_partner",
-                partner=partner,
-                link=settings.portal_url("moderation.queue"),
-                base_url=settings.base_url,
-            )
+        mail.queue_to_staff(
+            f"Nouvelle inscription à valider : {partner.name}",
+            "staff_new_partner",
+            partner=partner,
+            link=settings.portal_url("moderation.queue"),
+            base_url=settings.base_url,
+        )
     return partner, False
 
 

@@ -13,7 +13,7 @@ import pkgutil
 import re
 from contextlib import contextmanager
 
-from peewee import IntegerField, Model
+from peewee import CharField, Check, ForeignKeyField, IntegerField, Model, TextField
 from playhouse.migrate import PostgresqlMigrator, SqliteMigrator, migrate
 
 from portal.store.db import UTCDateTimeField, db, is_sqlite, utcnow
@@ -50,6 +50,25 @@ class Frozen(Model):
 def create_table(model):
     """The operation creating a step's frozen table."""
     return Run(lambda: model.create_table(safe=False))
+
+
+def transition_log(subject_name, subject, user, statuses, status_length):
+    """The frozen log table of a lifecycle (v0008 partners, v0012 topics): one
+    row a move of ``subject`` (a step's frozen model), with who, from, to, why
+    and when; named ``<subject_name>_transition``. Steps already ran with it:
+    any change must still create the very same tables."""
+    allowed = ", ".join(f"'{status}'" for status in statuses)
+    columns = {
+        subject_name: ForeignKeyField(subject, on_delete="CASCADE"),
+        "actor": ForeignKeyField(user, null=True, on_delete="SET NULL"),
+        "actor_label": CharField(max_length=200, default=""),
+        "from_status": CharField(max_length=status_length, null=True),
+        "to_status": CharField(max_length=status_length, constraints=[Check(f"to_status IN ({allowed})")]),
+        "reason": TextField(default=""),
+        "created_at": UTCDateTimeField(default=utcnow),
+        "Meta": type("Meta", (), {"table_name": f"{subject_name}_transition"}),
+    }
+    return type(f"{subject_name.title()}Transition", (Frozen,), columns)
 
 
 def steps():

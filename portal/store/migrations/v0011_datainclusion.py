@@ -1,6 +1,9 @@
 """data·inclusion v1: where imported partners came from, draft permanences,
 imported services kept as they came, and stored theme codes moved to v1."""
 
+import json
+from pathlib import Path
+
 from peewee import (
     BooleanField,
     CharField,
@@ -13,25 +16,13 @@ from peewee import (
 from portal.store.db import UTCDateTimeField, utcnow
 from portal.store.migrations import Frozen, Run, create_table
 
-# Frozen copy of portal.services.datainclusion.vocab.OLD_THEMES as this step
-# applies it: earlier data·inclusion theme codes -> their v1 equivalent.
+# Earlier data·inclusion theme codes -> their v1 equivalent, as this step
+# applies them. Data, kept in a file of its own next to the step (package data,
+# see pyproject.toml) and read by the importer too (datainclusion.vocab): the
+# one copy. It must never change once shipped, since databases already moved
+# hold what it said; a later change of the vocabulary is a new step.
 # Codes found neither here nor in v1 are kept (listed on a staff page).
-THEME_MAP = {
-    "numerique--realiser-des-demarches-administratives-avec-un-accompagnement": (
-        "numerique--acceder-a-des-services-en-ligne"
-    ),
-    "numerique--devenir-autonome-dans-les-demarches-administratives": (
-        "numerique--acceder-a-des-services-en-ligne"
-    ),
-    "numerique--accompagner-les-demarches-de-sante": "numerique--acceder-a-des-services-en-ligne",
-    "numerique--prendre-en-main-un-smartphone-ou-une-tablette": (
-        "numerique--maitriser-les-fondamentaux-du-numerique"
-    ),
-    "numerique--prendre-en-main-un-ordinateur": "numerique--maitriser-les-fondamentaux-du-numerique",
-    "numerique--utiliser-le-numerique-au-quotidien": "numerique--maitriser-les-fondamentaux-du-numerique",
-    "numerique--approfondir-ma-culture-numerique": "numerique--maitriser-les-fondamentaux-du-numerique",
-    "numerique--s-equiper-en-materiel-informatique": "numerique--acquerir-un-equipement",
-}
+THEME_MAP = json.loads(Path(__file__).with_name("v0011_themes.json").read_text(encoding="utf-8"))
 
 
 class Partner(Frozen):

@@ -2,15 +2,7 @@
 
 import json
 
-from peewee import (
-    CharField,
-    Check,
-    DateField,
-    DeferredForeignKey,
-    ForeignKeyField,
-    TextField,
-    fn,
-)
+from peewee import CharField, Check, DateField, DeferredForeignKey, ForeignKeyField, TextField, fn
 
 from portal.store.db import UTCDateTimeField, utcnow
 from portal.store.models.base import BaseModel, TimestampedModel, normalise_name, one_of

@@ -3,12 +3,7 @@
 import csv
 from pathlib import Path
 
-from peewee import (
-    CharField,
-    ForeignKeyField,
-    IntegerField,
-    TextField,
-)
+from peewee import CharField, ForeignKeyField, IntegerField, TextField
 
 from portal.store.db import db
 from portal.store.models.base import BaseModel

@@ -1,0 +1,19 @@
+"""Reading a row in order to change it, the same way in every service."""
+
+from portal.services.errors import NotFound
+from portal.store.db import for_update
+
+# The largest id an INTEGER primary key holds: a larger one (typed in an
+# address) cannot be a row, so it is a 404, not an overflow in the query.
+LARGEST_ID = 2**31 - 1
+
+
+def locked(model, row_id):
+    """Inside write_lock(): the row of ``model``, re-read and locked until the
+    transaction ends; NotFound when there is none."""
+    if not 0 < row_id <= LARGEST_ID:
+        raise NotFound()
+    row = for_update(model.select().where(model.id == row_id)).get_or_none()
+    if row is None:
+        raise NotFound()
+    return row
