@@ -5,6 +5,7 @@ they apply live in portal.services.
 """
 
 from portal.web import auth, calendars, directory, errors, exports, health, imports, security, site, stats
+from portal.web.accounts import views as account_views
 from portal.web.admin import views as admin_views
 from portal.web.events import meetings, topics
 from portal.web.events import views as event_views
@@ -26,6 +27,7 @@ BLUEPRINTS = (
     directory,
     meetings,
     admin_views,
+    account_views,
     imports,
     referral_views,
     stats,
@@ -47,9 +49,14 @@ def register(app):
 
 
 def register_filters(app):
-    """Code -> French label filters for templates ({{ user.role | role_label }})."""
+    """Code -> French label filters for templates ({{ user.role | role_label }}),
+    and current_user for the macros too (imported templates see globals only)."""
+    from flask_login import current_user
+
     from portal.services import schedule
     from portal.store import models
+
+    app.jinja_env.globals["current_user"] = current_user
 
     for name, labels in models.LABEL_FILTERS.items():
         app.add_template_filter(lambda code, labels=labels: labels.get(code, code), name)
