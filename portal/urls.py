@@ -20,6 +20,7 @@ PORTAL_PATHS = {
     "referrals.answer": "/portail/orientations/reponse/{token}",
     "referrals.show": "/portail/orientations/{referral_id}",
     "auth.reset_password": "/portail/mot-de-passe/{token}",
+    "auth.welcome": "/portail/bienvenue/{token}",
 }
 
 

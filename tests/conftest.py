@@ -172,6 +172,22 @@ def smtp_server():
     controller.stop()
 
 
+@pytest.fixture
+def mailbox(app, smtp_server):
+    """The app sends its emails to a real local SMTP server; deliver() sends the outbox."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    return smtp_server
+
+
+def deliver(app, mailbox):
+    """Sends what the outbox holds; every message the mailbox received so far."""
+    from portal.mail import sender
+
+    with app.app_context():
+        sender.send_pending()
+    return mailbox.messages
+
+
 # -- browser ------------------------------------------------------------------
 
 CHROMIUM_ARGS = [

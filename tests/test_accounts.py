@@ -1,25 +1,11 @@
 """The account page (change the password) and the forgotten-password link."""
 
-import pytest
-
-from portal.mail import sender as mail
-from tests.conftest import csrf_token
+from portal.services import accounts
+from tests.conftest import csrf_token, deliver
 from tests.test_partners import link_in
 
 FORGOTTEN = "/portail/mot-de-passe-oublie"
 OLD, NEW = "mot-de-passe-solide", "une phrase facile à retenir"
-
-
-@pytest.fixture
-def mailbox(app, smtp_server):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
-    return smtp_server
-
-
-def deliver(app, mailbox):
-    with app.app_context():
-        mail.send_pending()
-    return mailbox.messages
 
 
 def ask_link(client, email):
@@ -85,7 +71,7 @@ def test_unknown_and_inactive_addresses_get_the_same_answer_and_no_email(app, cl
 def test_an_expired_or_mangled_link_offers_a_new_one(app, client, make_user, mailbox, monkeypatch):
     make_user("mediator")
     path = reset_link(app, client, mailbox)
-    monkeypatch.setattr("portal.services.accounts.RESET_MAX_AGE", -1)
+    monkeypatch.setitem(accounts.LINKS, "password", -1)
     expired = client.get(path)
     page = expired.get_data(as_text=True)
     assert expired.status_code == 400 and "expiré" in page and FORGOTTEN in page

@@ -96,6 +96,14 @@ PAGES = {
             "/portail/gestion/import/thematiques",
         ],
     ),
+    "admin-accounts": (
+        "admin",
+        [
+            "/portail/gestion/comptes/",
+            Follow(FIRST_ROW),
+            "/portail/gestion/comptes/nouveau",
+        ],
+    ),
     "partner": (
         "partner",
         [

@@ -6,6 +6,7 @@ protection the route does not have.
 
 import re
 
+import pytest
 from flask import url_for
 
 from tests.conftest import ROOT, csrf_token
@@ -14,7 +15,7 @@ ROW = re.compile(
     r"^\| `(?P<endpoint>[\w.]+)` \| `(?P<url>[^`]+)` \| (?P<methods>[A-Z, ]+) \| (?P<csrf>[^|]+) \|"
     r" (?P<access>[^|]+) \| (?P<limit>[^|]+) \|$"
 )
-NEEDS_LOGIN = {"login", "staff", "partner"}
+NEEDS_LOGIN = {"login", "staff", "admin", "partner"}
 
 
 def documented():
@@ -74,13 +75,14 @@ def test_documented_logins_are_required(app, client):
         assert response.status_code == 302 and "/portail/connexion" in response.headers["Location"], endpoint
 
 
-def test_documented_staff_pages_refuse_partners(app, client, make_user, login):
-    make_user("partner")
-    login("partner@relais.example", "mot-de-passe-solide")
+@pytest.mark.parametrize(("role", "refused"), [("partner", ("staff", "admin")), ("mediator", ("admin",))])
+def test_documented_staff_and_admin_pages_refuse_the_others(app, client, make_user, login, role, refused):
+    make_user(role)
+    login(f"{role}@relais.example", "mot-de-passe-solide")
     token = csrf_token(client, "/portail/deconnexion")
     rules = endpoints(app)
     for endpoint, row in documented().items():
-        if row["access"] != "staff":
+        if row["access"] not in refused:
             continue
         rule = rules[endpoint]
         method = "GET" if "GET" in rule.methods else "POST"

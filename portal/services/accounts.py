@@ -1,23 +1,26 @@
-"""Passwords of the portal's accounts: the rule a new one follows, changing it,
-and the emailed link to choose a new one when it is forgotten.
+"""The portal's accounts: an admin invites them and changes their role; their
+passwords follow one rule, are changed knowing the current one, or chosen
+through an emailed link (a forgotten password, an invitation).
 
-Any new password ends every earlier login of the account (User.save draws a
-new session token), and the account's address is told that it changed.
+Any new password, role, partner or deactivation ends every earlier login of
+the account (User.save draws a new session token); a new password is told to
+the account's address.
 """
 
 import hashlib
+import secrets
 
 from portal.mail import outbox as mail
 from portal.services import tokens
-from portal.services.errors import Refused
+from portal.services.errors import NotFound, Refused
 from portal.store.db import for_update, write_lock
 from portal.store.models import User
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 200
-RESET_PURPOSE = "password"
-RESET_MAX_AGE = 2 * tokens.HOUR
-RESET_USED = "Ce lien a déjà servi, ou un autre mot de passe a été choisi depuis. Demandez-en un nouveau."
+# The emailed links that lead to choosing a password: purpose -> validity.
+LINKS = {"password": 2 * tokens.HOUR, "invitation": 7 * tokens.DAY}
+LINK_USED = "Ce lien a déjà servi, ou un autre mot de passe a été choisi depuis. Demandez-en un nouveau."
 
 
 class WrongPassword(Refused):
@@ -36,10 +39,15 @@ def password_problem(password, email=""):
     return None
 
 
-def reset_nonce(user):
+def link_nonce(user):
     """Changes with the password: a link works once, and no longer once the
     password was changed some other way."""
     return hashlib.sha256(f"reset:{user.password_hash}".encode()).hexdigest()[:16]
+
+
+def password_link(user, purpose, settings):
+    endpoint = {"password": "auth.reset_password", "invitation": "auth.welcome"}[purpose]
+    return settings.portal_url(endpoint, token=settings.make_token(purpose, user.id, link_nonce(user)))
 
 
 def send_reset_link(email, settings):
@@ -48,32 +56,31 @@ def send_reset_link(email, settings):
     user = User.by_email(email)
     if user is None or not user.active:
         return
-    token = settings.make_token(RESET_PURPOSE, user.id, reset_nonce(user))
     mail.queue(
         user.email,
         "Choisir un nouveau mot de passe",
         "password_reset",
         user=user,
-        link=settings.portal_url("auth.reset_password", token=token),
-        hours=RESET_MAX_AGE // tokens.HOUR,
+        link=password_link(user, "password", settings),
+        hours=LINKS["password"] // tokens.HOUR,
         base_url=settings.base_url,
     )
 
 
-def account_of_reset_link(token, settings):
-    """The active account a reset link names, or Refused (LinkError when the
+def account_of_link(purpose, token, settings):
+    """The active account a password link names, or Refused (LinkError when the
     link is mangled or too old). Locked when called inside write_lock()."""
-    user_id, nonce = settings.read_token(RESET_PURPOSE, token, RESET_MAX_AGE)
+    user_id, nonce = settings.read_token(purpose, token, LINKS[purpose])
     user = for_update(User.select().where((User.id == user_id) & User.active)).get_or_none()
-    if user is None or nonce != reset_nonce(user):
-        raise Refused(RESET_USED)
+    if user is None or nonce != link_nonce(user):
+        raise Refused(LINK_USED)
     return user
 
 
-def reset_password(token, password, settings):
+def choose_password(purpose, token, password, settings):
     """The password chosen through an emailed link; the link is used up."""
     with write_lock():
-        user = account_of_reset_link(token, settings)
+        user = account_of_link(purpose, token, settings)
         _set_password(user, password, settings)
     return user
 
@@ -101,3 +108,57 @@ def _set_password(user, password, settings):
         user=user,
         base_url=settings.base_url,
     )
+
+
+# -- managed by an admin ------------------------------------------------------------
+
+
+def invite(settings, *, email, role, name="", partner=None, team=""):
+    """A new account, and an email to its address with the link to choose its
+    password (until then nobody can log in with it)."""
+    needs_a_partner(role, partner)
+    with write_lock():
+        if User.by_email(email):
+            raise Refused("Un compte existe déjà avec cette adresse e-mail.")
+        user = User(email=email.strip().lower(), name=name, role=role, team=team)
+        user.partner = partner if role == "partner" else None
+        user.set_password(secrets.token_urlsafe(32))  # known to nobody
+        user.save()
+        send_invitation(user, settings)
+    return user
+
+
+def needs_a_partner(role, partner):
+    if role == "partner" and partner is None:
+        raise Refused("Un compte partenaire est rattaché à une structure : choisissez-la.")
+
+
+def send_invitation(user, settings):
+    mail.queue(
+        user.email,
+        "Votre compte sur le portail Relais",
+        "account_invitation",
+        user=user,
+        link=password_link(user, "invitation", settings),
+        days=LINKS["invitation"] // tokens.DAY,
+        base_url=settings.base_url,
+    )
+
+
+def update(user_id, actor_id, *, name, role, partner, team, active):
+    """An admin changes an account. A new role or partner, or a deactivation,
+    ends its logins (User.save). Admins cannot lock themselves out: the one
+    saving stays an active admin, so the portal always keeps one."""
+    needs_a_partner(role, partner)
+    with write_lock():
+        user = for_update(User.select().where(User.id == user_id)).get_or_none()
+        if user is None:
+            raise NotFound("Ce compte n'existe pas.")
+        if user.id == actor_id and (role != "admin" or not active):
+            raise Refused(
+                "Vous ne pouvez pas retirer vos propres droits d'administrateur ni désactiver votre compte."
+            )
+        user.name, user.role, user.team, user.active = name, role, team, active
+        user.partner = partner if role == "partner" else None
+        user.save()
+    return user

@@ -5,6 +5,7 @@ they apply live in portal.services.
 """
 
 from portal.web import auth, calendars, directory, errors, exports, health, imports, security, site, stats
+from portal.web.accounts import views as account_views
 from portal.web.admin import views as admin_views
 from portal.web.events import meetings, topics
 from portal.web.events import views as event_views
@@ -26,6 +27,7 @@ BLUEPRINTS = (
     directory,
     meetings,
     admin_views,
+    account_views,
     imports,
     referral_views,
     stats,

@@ -123,21 +123,35 @@ def forgotten_password():
     return render_template("forgotten_password.html", form=form), (400 if form.errors else 200)
 
 
-@bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
-@no_referrer
-@no_store
-def reset_password(token):
+def choose_password(token, purpose):
+    """The page of an emailed link (a forgotten password, an invitation) where
+    the account's password is chosen; the link works once."""
     try:
-        user = accounts.account_of_reset_link(token, settings())
+        user = accounts.account_of_link(purpose, token, settings())
     except (tokens.LinkError, Refused) as error:
         return render_template("password_link_problem.html", message=str(error)), 400
     form = NewPasswordForm()
     form.account_email = user.email
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data, settings())
+            accounts.choose_password(purpose, token, form.password.data, settings())
         except (tokens.LinkError, Refused) as error:  # used meanwhile, in another tab
             return render_template("password_link_problem.html", message=str(error)), 400
-        flash("Votre nouveau mot de passe est enregistré. Connectez-vous avec lui.", "success")
+        flash("Votre mot de passe est enregistré. Connectez-vous avec lui.", "success")
         return redirect(url_for("auth.login"))
-    return render_template("reset_password.html", form=form, user=user), (400 if form.errors else 200)
+    page = render_template("choose_password.html", form=form, user=user, welcome=purpose == "invitation")
+    return page, (400 if form.errors else 200)
+
+
+@bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
+@no_referrer
+@no_store
+def reset_password(token):
+    return choose_password(token, "password")
+
+
+@bp.route("/bienvenue/<token>", methods=["GET", "POST"])
+@no_referrer
+@no_store
+def welcome(token):
+    return choose_password(token, "invitation")
