@@ -121,6 +121,13 @@ def options(vocabulary):
     return [SelectChoice(code, label) for code, label in vocabulary.items()]
 
 
+def row_choices(empty, rows, label=lambda row: row.name):
+    """A menu of database rows valued by their id, as ``…_id`` columns take it,
+    after a first choice '' reading ``empty`` ("Aucun…" where a row is
+    optional, "Choisissez…" where one is required)."""
+    return [SelectChoice("", empty)] + [SelectChoice(str(row.id), label(row)) for row in rows]
+
+
 def text(label, max_length, required=False, **kwargs):
     checks = [DataRequired(REQUIRED)] if required else [Optional()]
     checks.append(Length(max=max_length, message=f"{max_length} caractères au maximum."))

@@ -7,6 +7,8 @@ The closure and changed-occurrence forms share the permanence's page: they
 get a prefix ("closure-", "change-") so that their fields keep unique ids.
 """
 
+from operator import attrgetter
+
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -24,6 +26,7 @@ from portal.web.fields import (
     date_field,
     every_n_weeks_options,
     options,
+    row_choices,
     strip,
     text,
     time_field,
@@ -37,6 +40,13 @@ def optional_id(value):
 
 def id_choice(label, **kwargs):
     return ChoiceField(label, coerce=optional_id, **kwargs)
+
+
+def partner_label(partner):
+    """The team may give a permanence to a partner not (or no longer) published: its status says so."""
+    if partner.status == "published":
+        return partner.name
+    return f"{partner.name} ({PARTNER_STATUSES[partner.status]})"
 
 
 def long_text(label):
@@ -91,9 +101,7 @@ class PlaceForm(RowForm):
     accessibility = place_accessibility()
 
     def set_choices(self, sectors):
-        self.sector_id.choices = [SelectChoice("", "Aucun en particulier")] + [
-            SelectChoice(str(sector.id), sector.name) for sector in sectors
-        ]
+        self.sector_id.choices = row_choices("Aucun en particulier", sectors)
         return self
 
 
@@ -158,18 +166,11 @@ class PermanenceForm(RowForm):
         }
 
     def set_choices(self, partners, sectors, places):
-        self.partner_id.choices = [SelectChoice("", "L'équipe de médiation")] + [
-            SelectChoice(
-                str(p.id), p.name if p.status == "published" else f"{p.name} ({PARTNER_STATUSES[p.status]})"
-            )
-            for p in partners
-        ]
-        self.sector_id.choices = [SelectChoice("", "Choisissez un quartier")] + [
-            SelectChoice(str(sector.id), sector.name) for sector in sectors
-        ]
-        self.place_id.choices = [SelectChoice("", "Un nouveau lieu, décrit plus bas")] + [
-            SelectChoice(str(place.id), place.one_line) for place in places
-        ]
+        self.partner_id.choices = row_choices("L'équipe de médiation", partners, partner_label)
+        self.sector_id.choices = row_choices("Choisissez un quartier", sectors)
+        self.place_id.choices = row_choices(
+            "Un nouveau lieu, décrit plus bas", places, attrgetter("one_line")
+        )
         return self
 
     def validate(self, extra_validators=None):
@@ -236,9 +237,7 @@ class OccurrenceChangeForm(PrefixedForm):
 
     def set_choices(self, places, permanence):
         self.permanence = permanence
-        self.place_id.choices = [SelectChoice("", "Le lieu habituel")] + [
-            SelectChoice(str(place.id), place.one_line) for place in places
-        ]
+        self.place_id.choices = row_choices("Le lieu habituel", places, attrgetter("one_line"))
         return self
 
     def validate_day(self, field):

@@ -1,6 +1,7 @@
 """Forms of events, meeting registration and topics."""
 
 from datetime import time
+from operator import attrgetter
 
 from wtforms import (
     BooleanField,
@@ -28,6 +29,7 @@ from portal.web.fields import (
     optional_time_field,
     options,
     paris_moment,
+    row_choices,
     strip,
     text,
 )
@@ -46,6 +48,11 @@ def optional_id(value):
 
 # The columns of an event that the form types as dates and hours in Paris time.
 MOMENTS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+
+def place_label(place):
+    """A place in the event form's menu: name, street and town, without the postcode."""
+    return ", ".join(filter(None, [place.name, place.address, place.commune]))
 
 
 class RecordChoiceField(ChoiceField):
@@ -130,16 +137,9 @@ class EventForm(FlaskForm):
     audience = ChoiceField("Pour qui ?", choices=lambda: options(AUDIENCES))
 
     def set_choices(self, topics, places, sectors):
-        self.topic_id.choices = [SelectChoice("", "Aucun thème")] + [
-            SelectChoice(str(topic.id), topic.title) for topic in topics
-        ]
-        self.place_id.choices = [SelectChoice("", "Lieu à préciser")] + [
-            SelectChoice(str(place.id), ", ".join(filter(None, [place.name, place.address, place.commune])))
-            for place in places
-        ]
-        self.sector_id.choices = [SelectChoice("", "Celui du lieu, ou aucun")] + [
-            SelectChoice(str(sector.id), sector.name) for sector in sectors
-        ]
+        self.topic_id.choices = row_choices("Aucun thème", topics, attrgetter("title"))
+        self.place_id.choices = row_choices("Lieu à préciser", places, place_label)
+        self.sector_id.choices = row_choices("Celui du lieu, ou aucun", sectors)
         return self
 
     def validate_capacity(self, field):
@@ -260,9 +260,7 @@ class ParticipationForm(FlaskForm):
     contribution = text("Ce qu'il propose (facultatif)", 200)
 
     def set_choices(self, partners):
-        self.partner_id.choices = [SelectChoice("", "Choisissez un partenaire publié")] + [
-            SelectChoice(str(partner.id), partner.name) for partner in partners
-        ]
+        self.partner_id.choices = row_choices("Choisissez un partenaire publié", partners)
         return self
 
 
@@ -295,7 +293,5 @@ class TopicMergeForm(FlaskForm):
     )
 
     def set_choices(self, topics):
-        self.merged_into_id.choices = [SelectChoice("", "Choisissez un thème retenu")] + [
-            SelectChoice(str(topic.id), topic.title) for topic in topics
-        ]
+        self.merged_into_id.choices = row_choices("Choisissez un thème retenu", topics, attrgetter("title"))
         return self
