@@ -105,6 +105,12 @@ class NumberField(IntegerField):
             raise ValueError("Ce nombre est trop grand.")
 
 
+def whole_number(label, default, required="Indiquez un nombre entier, en chiffres."):
+    """A whole number the form cannot do without. InputRequired, not DataRequired:
+    0 is a number (the first place in a list), not a missing value."""
+    return NumberField(label, default=default, validators=[InputRequired(required)])
+
+
 class CheckboxesField(SelectMultipleField):
     """Several choices as checkboxes, with a French message for a forged value."""
 

@@ -11,7 +11,7 @@ from operator import attrgetter
 
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.services.datainclusion import clean_postcode
 from portal.services.schedule import occurrences
@@ -21,7 +21,6 @@ from portal.web.fields import (
     CheckboxesField,
     ChoiceField,
     FlaskForm,
-    NumberField,
     cleaned,
     date_field,
     every_n_weeks_options,
@@ -30,6 +29,7 @@ from portal.web.fields import (
     strip,
     text,
     time_field,
+    whole_number,
 )
 
 
@@ -258,11 +258,7 @@ class OccurrenceChangeForm(PrefixedForm):
 class SectorForm(FlaskForm):
     name = text("Nom du quartier", 120, required=True)
     areas = long_text("Communes et quartiers couverts (facultatif)")
-    position = NumberField(
-        "Ordre d'affichage (le plus petit en premier)",
-        default=0,
-        validators=[InputRequired("Indiquez un nombre entier, en chiffres.")],
-    )
+    position = whole_number("Ordre d'affichage (le plus petit en premier)", 0)
 
     def validate_position(self, field):
         if field.data is not None and not -1000 <= field.data <= 1000:

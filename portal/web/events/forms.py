@@ -8,7 +8,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.services.events import EDITABLE
 from portal.services.schedule import local
@@ -32,6 +32,7 @@ from portal.web.fields import (
     row_choices,
     strip,
     text,
+    whole_number,
 )
 
 FORGED_CHOICE = "Ce choix n'existe pas. Rechargez la page et recommencez."
@@ -78,11 +79,7 @@ class MeetingRegistrationForm(FlaskForm):
     organisation = text("Votre structure ou association", 200, required=True)
     contact_name = text("Votre nom", 160, required=True)
     contact_email = email_field("Votre e-mail (pour la confirmation et le lien d'annulation)")
-    seats = NumberField(
-        "Nombre de places",
-        default=1,
-        validators=[InputRequired("Indiquez le nombre de places (un nombre entier).")],
-    )
+    seats = whole_number("Nombre de places", 1, "Indiquez le nombre de places (un nombre entier).")
     message = TextAreaField(
         "Message pour l'équipe (facultatif)",
         filters=[strip],
@@ -125,11 +122,7 @@ class EventForm(FlaskForm):
     capacity = NumberField(
         "Nombre de places (facultatif : vide si les places ne sont pas limitées)", validators=[Optional()]
     )
-    max_seats_per_registration = NumberField(
-        "Places au maximum par inscription",
-        default=5,
-        validators=[InputRequired("Indiquez un nombre entier, en chiffres.")],
-    )
+    max_seats_per_registration = whole_number("Places au maximum par inscription", 5)
     opens_date = date_field("Ouverture des inscriptions : date", required=False)
     opens_time = optional_time_field("Ouverture des inscriptions : heure (facultatif)")
     closes_date = date_field("Clôture des inscriptions : date", required=False)
