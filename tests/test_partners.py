@@ -248,6 +248,15 @@ def test_expired_confirmation_link(app, client, setup, monkeypatch):
     assert response.status_code == 400 and "expiré" in response.get_data(as_text=True)
 
 
+def test_confirmation_link_of_a_purged_registration(app, client, setup):
+    register(client)
+    send_mail(app)
+    with app.app_context():
+        assert purge_unconfirmed(now=utcnow() + timedelta(days=8)) == 1
+    response = client.get(link_in(setup.messages[-1]))
+    assert response.status_code == 404 and "existe plus" in response.get_data(as_text=True)
+
+
 def test_duplicates_are_flagged(app, client, setup, make_user):
     with app.app_context():
         Partner.create(

@@ -28,6 +28,17 @@ def search(words="", theme=None, sector=None):
     return query.order_by(fn.LOWER(Partner.name))
 
 
+def filter_menus(theme, sector):
+    """What the theme and quarter menus of a search read (the directory, the
+    referral form): the chosen ones, and the choices (top-level themes only)."""
+    return {
+        "theme": theme,
+        "sector": sector,
+        "themes": Theme.select().where(Theme.parent.is_null()).order_by(Theme.label),
+        "sectors": Sector.ordered(),
+    }
+
+
 @bp.get("/annuaire")
 @login_required
 def network_directory():
@@ -43,9 +54,6 @@ def network_directory():
         page=page,
         per_page=PER_PAGE,
         words=words,
-        theme=theme,
-        sector=sector,
         labels=SHAREABLE_FIELDS,
-        themes=Theme.select().where(Theme.parent.is_null()).order_by(Theme.label),
-        sectors=Sector.ordered(),
+        **filter_menus(theme, sector),
     )

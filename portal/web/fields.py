@@ -105,6 +105,12 @@ class NumberField(IntegerField):
             raise ValueError("Ce nombre est trop grand.")
 
 
+def whole_number(label, default, required="Indiquez un nombre entier, en chiffres."):
+    """A whole number the form cannot do without. InputRequired, not DataRequired:
+    0 is a number (the first place in a list), not a missing value."""
+    return NumberField(label, default=default, validators=[InputRequired(required)])
+
+
 class CheckboxesField(SelectMultipleField):
     """Several choices as checkboxes, with a French message for a forged value."""
 
@@ -119,6 +125,13 @@ class CheckboxesField(SelectMultipleField):
 
 def options(vocabulary):
     return [SelectChoice(code, label) for code, label in vocabulary.items()]
+
+
+def row_choices(empty, rows, label=lambda row: row.name):
+    """A menu of database rows valued by their id, as ``…_id`` columns take it,
+    after a first choice '' reading ``empty`` ("Aucun…" where a row is
+    optional, "Choisissez…" where one is required)."""
+    return [SelectChoice("", empty)] + [SelectChoice(str(row.id), label(row)) for row in rows]
 
 
 def text(label, max_length, required=False, **kwargs):

@@ -32,6 +32,13 @@ def asked_period(args):
     )
 
 
+def asked_facts():
+    """The period asked for in the address, and the facts of the referrals in
+    it that this user may count (services.stats.referrals_in)."""
+    period = asked_period(request.args)
+    return period, stats.facts(stats.referrals_in(current_user, period))
+
+
 def query_args(period):
     return {
         "du": period.start.isoformat(),
@@ -78,8 +85,7 @@ def days_text(value):
 @bp.get("/statistiques")
 @roles_required("admin", "mediator")
 def overview():
-    period = asked_period(request.args)
-    rows = stats.facts(stats.referrals_in(current_user, period))
+    period, rows = asked_facts()
     return render_template(
         "stats/overview.html",
         filters=period,
@@ -133,8 +139,7 @@ def csv_value(row, key):
 @roles_required("admin", "mediator")
 def export_csv():
     """One line per referral, no personal data, ready for a spreadsheet (; and UTF-8 BOM)."""
-    period = asked_period(request.args)
-    rows = stats.facts(stats.referrals_in(current_user, period))
+    period, rows = asked_facts()
     return csv_response(
         f"orientations-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv",
         list(CSV_COLUMNS),

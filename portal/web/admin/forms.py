@@ -7,9 +7,11 @@ The closure and changed-occurrence forms share the permanence's page: they
 get a prefix ("closure-", "change-") so that their fields keep unique ids.
 """
 
+from operator import attrgetter
+
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.services.datainclusion import clean_postcode
 from portal.services.schedule import occurrences
@@ -19,14 +21,15 @@ from portal.web.fields import (
     CheckboxesField,
     ChoiceField,
     FlaskForm,
-    NumberField,
     cleaned,
     date_field,
     every_n_weeks_options,
     options,
+    row_choices,
     strip,
     text,
     time_field,
+    whole_number,
 )
 
 
@@ -37,6 +40,13 @@ def optional_id(value):
 
 def id_choice(label, **kwargs):
     return ChoiceField(label, coerce=optional_id, **kwargs)
+
+
+def partner_label(partner):
+    """The team may give a permanence to a partner not (or no longer) published: its status says so."""
+    if partner.status == "published":
+        return partner.name
+    return f"{partner.name} ({PARTNER_STATUSES[partner.status]})"
 
 
 def long_text(label):
@@ -91,9 +101,7 @@ class PlaceForm(RowForm):
     accessibility = place_accessibility()
 
     def set_choices(self, sectors):
-        self.sector_id.choices = [SelectChoice("", "Aucun en particulier")] + [
-            SelectChoice(str(sector.id), sector.name) for sector in sectors
-        ]
+        self.sector_id.choices = row_choices("Aucun en particulier", sectors)
         return self
 
 
@@ -158,18 +166,11 @@ class PermanenceForm(RowForm):
         }
 
     def set_choices(self, partners, sectors, places):
-        self.partner_id.choices = [SelectChoice("", "L'équipe de médiation")] + [
-            SelectChoice(
-                str(p.id), p.name if p.status == "published" else f"{p.name} ({PARTNER_STATUSES[p.status]})"
-            )
-            for p in partners
-        ]
-        self.sector_id.choices = [SelectChoice("", "Choisissez un quartier")] + [
-            SelectChoice(str(sector.id), sector.name) for sector in sectors
-        ]
-        self.place_id.choices = [SelectChoice("", "Un nouveau lieu, décrit plus bas")] + [
-            SelectChoice(str(place.id), place.one_line) for place in places
-        ]
+        self.partner_id.choices = row_choices("L'équipe de médiation", partners, partner_label)
+        self.sector_id.choices = row_choices("Choisissez un quartier", sectors)
+        self.place_id.choices = row_choices(
+            "Un nouveau lieu, décrit plus bas", places, attrgetter("one_line")
+        )
         return self
 
     def validate(self, extra_validators=None):
@@ -236,9 +237,7 @@ class OccurrenceChangeForm(PrefixedForm):
 
     def set_choices(self, places, permanence):
         self.permanence = permanence
-        self.place_id.choices = [SelectChoice("", "Le lieu habituel")] + [
-            SelectChoice(str(place.id), place.one_line) for place in places
-        ]
+        self.place_id.choices = row_choices("Le lieu habituel", places, attrgetter("one_line"))
         return self
 
     def validate_day(self, field):
@@ -259,11 +258,7 @@ class OccurrenceChangeForm(PrefixedForm):
 class SectorForm(FlaskForm):
     name = text("Nom du quartier", 120, required=True)
     areas = long_text("Communes et quartiers couverts (facultatif)")
-    position = NumberField(
-        "Ordre d'affichage (le plus petit en premier)",
-        default=0,
-        validators=[InputRequired("Indiquez un nombre entier, en chiffres.")],
-    )
+    position = whole_number("Ordre d'affichage (le plus petit en premier)", 0)
 
     def validate_position(self, field):
         if field.data is not None and not -1000 <= field.data <= 1000:

@@ -1,13 +1,14 @@
 """Forms of events, meeting registration and topics."""
 
 from datetime import time
+from operator import attrgetter
 
 from wtforms import (
     BooleanField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.services.events import EDITABLE
 from portal.services.schedule import local
@@ -28,8 +29,10 @@ from portal.web.fields import (
     optional_time_field,
     options,
     paris_moment,
+    row_choices,
     strip,
     text,
+    whole_number,
 )
 
 FORGED_CHOICE = "Ce choix n'existe pas. Rechargez la page et recommencez."
@@ -46,6 +49,11 @@ def optional_id(value):
 
 # The columns of an event that the form types as dates and hours in Paris time.
 MOMENTS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+
+def place_label(place):
+    """A place in the event form's menu: name, street and town, without the postcode."""
+    return ", ".join(filter(None, [place.name, place.address, place.commune]))
 
 
 class RecordChoiceField(ChoiceField):
@@ -71,11 +79,7 @@ class MeetingRegistrationForm(FlaskForm):
     organisation = text("Votre structure ou association", 200, required=True)
     contact_name = text("Votre nom", 160, required=True)
     contact_email = email_field("Votre e-mail (pour la confirmation et le lien d'annulation)")
-    seats = NumberField(
-        "Nombre de places",
-        default=1,
-        validators=[InputRequired("Indiquez le nombre de places (un nombre entier).")],
-    )
+    seats = whole_number("Nombre de places", 1, "Indiquez le nombre de places (un nombre entier).")
     message = TextAreaField(
         "Message pour l'équipe (facultatif)",
         filters=[strip],
@@ -118,11 +122,7 @@ class EventForm(FlaskForm):
     capacity = NumberField(
         "Nombre de places (facultatif : vide si les places ne sont pas limitées)", validators=[Optional()]
     )
-    max_seats_per_registration = NumberField(
-        "Places au maximum par inscription",
-        default=5,
-        validators=[InputRequired("Indiquez un nombre entier, en chiffres.")],
-    )
+    max_seats_per_registration = whole_number("Places au maximum par inscription", 5)
     opens_date = date_field("Ouverture des inscriptions : date", required=False)
     opens_time = optional_time_field("Ouverture des inscriptions : heure (facultatif)")
     closes_date = date_field("Clôture des inscriptions : date", required=False)
@@ -130,16 +130,9 @@ class EventForm(FlaskForm):
     audience = ChoiceField("Pour qui ?", choices=lambda: options(AUDIENCES))
 
     def set_choices(self, topics, places, sectors):
-        self.topic_id.choices = [SelectChoice("", "Aucun thème")] + [
-            SelectChoice(str(topic.id), topic.title) for topic in topics
-        ]
-        self.place_id.choices = [SelectChoice("", "Lieu à préciser")] + [
-            SelectChoice(str(place.id), ", ".join(filter(None, [place.name, place.address, place.commune])))
-            for place in places
-        ]
-        self.sector_id.choices = [SelectChoice("", "Celui du lieu, ou aucun")] + [
-            SelectChoice(str(sector.id), sector.name) for sector in sectors
-        ]
+        self.topic_id.choices = row_choices("Aucun thème", topics, attrgetter("title"))
+        self.place_id.choices = row_choices("Lieu à préciser", places, place_label)
+        self.sector_id.choices = row_choices("Celui du lieu, ou aucun", sectors)
         return self
 
     def validate_capacity(self, field):
@@ -260,9 +253,7 @@ class ParticipationForm(FlaskForm):
     contribution = text("Ce qu'il propose (facultatif)", 200)
 
     def set_choices(self, partners):
-        self.partner_id.choices = [SelectChoice("", "Choisissez un partenaire publié")] + [
-            SelectChoice(str(partner.id), partner.name) for partner in partners
-        ]
+        self.partner_id.choices = row_choices("Choisissez un partenaire publié", partners)
         return self
 
 
@@ -295,7 +286,5 @@ class TopicMergeForm(FlaskForm):
     )
 
     def set_choices(self, topics):
-        self.merged_into_id.choices = [SelectChoice("", "Choisissez un thème retenu")] + [
-            SelectChoice(str(topic.id), topic.title) for topic in topics
-        ]
+        self.merged_into_id.choices = row_choices("Choisissez un thème retenu", topics, attrgetter("title"))
         return self

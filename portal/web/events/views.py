@@ -26,6 +26,11 @@ def event_or_404(event_id):
     return get_object_or_404(Event, Event.id == event_id)
 
 
+def event_page(event_id, anchor=None):
+    """Where every change to an event leads back: its page (at a section, e.g. "partenaires")."""
+    return redirect(url_for("events.edit", event_id=event_id, _anchor=anchor))
+
+
 # -- list -------------------------------------------------------------------------
 
 
@@ -93,7 +98,7 @@ def create():
         "qui y participent.",
         "success",
     )
-    return redirect(url_for("events.edit", event_id=event.id))
+    return event_page(event.id)
 
 
 @bp.route("/<int:event_id>/copie", methods=["GET", "POST"])
@@ -109,7 +114,7 @@ def duplicate(event_id):
         "ajoutez-les plus bas si besoin.",
         "success",
     )
-    return redirect(url_for("events.edit", event_id=event.id))
+    return event_page(event.id)
 
 
 # -- edit --------------------------------------------------------------------------
@@ -142,7 +147,7 @@ def edit(event_id):
         return render_edit(event, form=form)
     edited = events.edit(settings(), event_id, form.event_values(), utcnow())
     flash(edit_message(edited), "success")
-    return redirect(url_for("events.edit", event_id=event_id))
+    return event_page(event_id)
 
 
 def participations_of(event):
@@ -200,20 +205,16 @@ def cancel(event_id):
     event = event_or_404(event_id)
     if request.form.get("confirmation") != "oui":
         flash("Cochez la case de confirmation pour annuler l'événement.", "error")
-        return redirect(url_for("events.edit", event_id=event_id, _anchor="annulation"))
+        return event_page(event_id, "annulation")
     notified = events.cancel(settings(), event_id, utcnow())
     if notified is None:
         flash("Cet événement était déjà annulé.", "info")
     else:
         flash(f"« {event.title} » est annulé. {told(notified)}", "success")
-    return redirect(url_for("events.edit", event_id=event_id))
+    return event_page(event_id)
 
 
 # -- participating partners and their job offers ---------------------------------------
-
-
-def back_to_partners(event_id):
-    return redirect(url_for("events.edit", event_id=event_id, _anchor="partenaires"))
 
 
 @bp.post("/<int:event_id>/partenaires")
@@ -226,14 +227,14 @@ def participation_add(event_id):
         settings(), event_id, added.partner_id.data, added.contribution.data or ""
     )
     flash(f"« {participation.partner.name} » participe à l'événement.", "success")
-    return back_to_partners(event_id)
+    return event_page(event_id, "partenaires")
 
 
 @bp.post("/<int:event_id>/partenaires/<int:participation_id>/suppression")
 def participation_delete(event_id, participation_id):
     name = events.remove_participation(settings(), event_id, participation_id)
     flash(f"« {name} » ne figure plus parmi les participants, ni ses offres d'emploi.", "success")
-    return back_to_partners(event_id)
+    return event_page(event_id, "partenaires")
 
 
 @bp.post("/<int:event_id>/partenaires/<int:participation_id>/offres")
@@ -249,11 +250,11 @@ def offer_add(event_id, participation_id):
         settings(), event_id, participation_id, form.title.data, form.contract.data, form.without_diploma.data
     )
     flash(f"L'offre « {offer.title} » est ajoutée.", "success")
-    return back_to_partners(event_id)
+    return event_page(event_id, "partenaires")
 
 
 @bp.post("/<int:event_id>/partenaires/<int:participation_id>/offres/<int:offer_id>/suppression")
 def offer_delete(event_id, participation_id, offer_id):
     offer = events.remove_offer(settings(), event_id, participation_id, offer_id)
     flash(f"L'offre « {offer.title} » est retirée.", "success")
-    return back_to_partners(event_id)
+    return event_page(event_id, "partenaires")

@@ -30,8 +30,30 @@ def registration_rate_limit():
     return current_app.config["REGISTRATION_RATE_LIMIT"]
 
 
-def link_problem(message, status=400, **extra):
-    return render_template("partners/link_problem.html", message=message, **extra), status
+class LinkProblem(Exception):
+    """An emailed link that cannot serve; its page says why (400, or 404 when
+    what the link named is gone). ``extra`` goes to the template (offer_new)."""
+
+    def __init__(self, message, status=400, **extra):
+        super().__init__(message)
+        self.status, self.extra = status, extra
+
+
+@bp.errorhandler(LinkProblem)
+def link_problem(problem):
+    return render_template(
+        "partners/link_problem.html", message=str(problem), **problem.extra
+    ), problem.status
+
+
+def linked_partner(purpose, token, max_age, **extra):
+    """The partner an emailed link names (None if it was deleted since) and the
+    link's nonce; an expired or forged link is a LinkProblem."""
+    try:
+        partner_id, nonce = settings().read_token(purpose, token, max_age)
+    except tokens.LinkError as error:
+        raise LinkProblem(str(error), **extra) from None
+    return Partner.get_or_none(Partner.id == partner_id), nonce
 
 
 # -- registration -----------------------------------------------------------------
@@ -91,22 +113,18 @@ def registered():
 def confirm_registration(token):
     """GET shows a button, POST confirms: mail scanners that open links
     must not confirm in the user's place."""
-    try:
-        partner_id, nonce = settings().read_token("confirm", token, partners.CONFIRM_MAX_AGE)
-    except tokens.LinkError as error:
-        return link_problem(str(error))
-    partner = Partner.get_or_none(Partner.id == partner_id)
+    partner, nonce = linked_partner("confirm", token, partners.CONFIRM_MAX_AGE)
     if partner is None:
-        return link_problem("Cette inscription n'existe plus.", 404)
+        raise LinkProblem("Cette inscription n'existe plus.", 404)
     if partner.confirmed_at is not None:
         return render_template("partners/confirmed.html", partner=partner, already=True)
     if nonce != partner.token_nonce:
-        return link_problem("Ce lien n'est plus valable.")
+        raise LinkProblem("Ce lien n'est plus valable.")
     if request.method == "POST":
         try:
             partner, already = partners.confirm(partner.id, nonce, settings=settings())
         except (NotFound, Refused) as error:
-            return link_problem(str(error))
+            raise LinkProblem(str(error)) from None
         return render_template("partners/confirmed.html", partner=partner, already=already)
     return render_template("partners/confirm.html", partner=partner)
 
@@ -134,13 +152,9 @@ def current_actor(partner):
 
 @bp.get("/espace/<token>")
 def open_space(token):
-    try:
-        partner_id, nonce = settings().read_token("self-service", token, partners.SELF_SERVICE_MAX_AGE)
-    except tokens.LinkError as error:
-        return link_problem(str(error), offer_new=True)
-    partner = Partner.get_or_none(Partner.id == partner_id)
+    partner, nonce = linked_partner("self-service", token, partners.SELF_SERVICE_MAX_AGE, offer_new=True)
     if partner is None or partner.token_nonce != nonce:
-        return link_problem("Ce lien n'est plus valable.", offer_new=True)
+        raise LinkProblem("Ce lien n'est plus valable.", offer_new=True)
     session["self_service"] = [partner.id, nonce]
     return redirect(url_for("partners.edit"))
 
@@ -214,20 +228,16 @@ def erase_data():
 @bp.route("/adresse/<token>", methods=["GET", "POST"])
 def confirm_contact_email(token):
     """The link sent to a new contact address: GET shows a button, POST confirms."""
-    try:
-        partner_id, nonce = settings().read_token("contact-email", token, partners.CONTACT_MAX_AGE)
-    except tokens.LinkError as error:
-        return link_problem(str(error))
-    partner = Partner.get_or_none(Partner.id == partner_id)
+    partner, nonce = linked_partner("contact-email", token, partners.CONTACT_MAX_AGE)
     if partner is None:
-        return link_problem("Cette structure n'existe plus.", 404)
+        raise LinkProblem("Cette structure n'existe plus.", 404)
     if not partner.pending_contact_email or nonce != partners.contact_nonce(partner):
-        return link_problem("Ce lien n'est plus valable : l'adresse a déjà été confirmée, ou changée depuis.")
+        raise LinkProblem("Ce lien n'est plus valable : l'adresse a déjà été confirmée, ou changée depuis.")
     if request.method == "POST":
         try:
             partner = partners.confirm_contact_email(partner.id, nonce)
         except Refused as error:
-            return link_problem(str(error))
+            raise LinkProblem(str(error)) from None
         return render_template("partners/contact_email.html", partner=partner, done=True)
     return render_template("partners/contact_email.html", partner=partner, done=False)
 

@@ -9,7 +9,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from portal.services.datainclusion import clean_phone
 from portal.services.schedule import PARIS
 from portal.store.models import CONSENT_METHODS, DECLINE_REASONS, REFERRAL_OUTCOMES, URGENCIES
-from portal.web.fields import ChoiceField, FlaskForm, cleaned, email_field, options, strip, text, within_years
+from portal.web.fields import (
+    ChoiceField,
+    FlaskForm,
+    cleaned,
+    email_field,
+    options,
+    row_choices,
+    strip,
+    text,
+    within_years,
+)
 
 NEED_MAX = 2000
 COMMENT_MAX = 1000
@@ -70,9 +80,7 @@ class ReferralForm(FlaskForm):
     )
 
     def set_choices(self, partners, themes, sectors):
-        self.partner.choices = blank("Choisissez une structure…") + [
-            SelectChoice(str(p.id), p.name) for p in partners
-        ]
+        self.partner.choices = row_choices("Choisissez une structure…", partners)
         self.theme.choices = blank("Choisissez une thématique…") + theme_choices(themes)
         self.sector.choices = blank("Choisissez un quartier…") + [
             SelectChoice(s.slug, s.name) for s in sectors

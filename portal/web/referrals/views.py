@@ -30,7 +30,7 @@ from portal.store.models import (
     Sector,
     Theme,
 )
-from portal.web.directory import search
+from portal.web.directory import filter_menus, search
 from portal.web.extensions import limiter
 from portal.web.helpers import no_referrer, no_store, roles_required, settings
 from portal.web.referrals.forms import ACTIONS, ReferralForm, answer_forms, changes
@@ -121,10 +121,7 @@ def new():
         "referrals/new.html",
         form=form,
         partners=partners,
-        theme=theme,
-        sector=sector,
-        themes=Theme.select().where(Theme.parent.is_null()).order_by(Theme.label),
-        sectors=Sector.ordered(),
+        **filter_menus(theme, sector),
     ), (400 if form.errors else 200)
 
 
