@@ -127,7 +127,7 @@ def test_the_invitation_can_be_sent_again(app, client, admin, make_user, mailbox
     action = f"{ACCOUNTS}{mediator.id}/invitation"
     assert client.post(action, data={"csrf_token": csrf_token(client, ACCOUNTS)}).status_code == 302
     (message,) = deliver(app, mailbox)
-    monkeypatch.setitem(accounts.LINKS, "invitation", -1)
+    monkeypatch.setitem(accounts.LINKS, "invitation", accounts.LINKS["invitation"]._replace(max_age=-1))
     expired = app.test_client().get(link_in(message))
     assert expired.status_code == 400 and "expiré" in expired.get_data(as_text=True)
 

@@ -9,6 +9,7 @@ the account's address.
 
 import hashlib
 import secrets
+from typing import NamedTuple
 
 from portal.mail import outbox as mail
 from portal.services import tokens
@@ -18,8 +19,30 @@ from portal.store.models import User
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 200
-# The emailed links that lead to choosing a password: purpose -> validity.
-LINKS = {"password": 2 * tokens.HOUR, "invitation": 7 * tokens.DAY}
+
+
+class PasswordLink(NamedTuple):
+    """An emailed link that leads to choosing the account's password."""
+
+    endpoint: str
+    max_age: int  # seconds
+    validity: str  # as the email says it
+    subject: str
+    template: str
+
+
+LINKS = {
+    "password": PasswordLink(
+        "auth.reset_password",
+        2 * tokens.HOUR,
+        "2 heures",
+        "Choisir un nouveau mot de passe",
+        "password_reset",
+    ),
+    "invitation": PasswordLink(
+        "auth.welcome", 7 * tokens.DAY, "7 jours", "Votre compte sur le portail Relais", "account_invitation"
+    ),
+}
 LINK_USED = "Ce lien a déjà servi, ou un autre mot de passe a été choisi depuis. Demandez-en un nouveau."
 
 
@@ -45,32 +68,33 @@ def link_nonce(user):
     return hashlib.sha256(f"reset:{user.password_hash}".encode()).hexdigest()[:16]
 
 
-def password_link(user, purpose, settings):
-    endpoint = {"password": "auth.reset_password", "invitation": "auth.welcome"}[purpose]
-    return settings.portal_url(endpoint, token=settings.make_token(purpose, user.id, link_nonce(user)))
+def send_password_link(user, purpose, settings):
+    """The link to choose the account's password (works once, see link_nonce)."""
+    link = LINKS[purpose]
+    token = settings.make_token(purpose, user.id, link_nonce(user))
+    mail.queue(
+        user.email,
+        link.subject,
+        link.template,
+        user=user,
+        link=settings.portal_url(link.endpoint, token=token),
+        validity=link.validity,
+        base_url=settings.base_url,
+    )
 
 
 def send_reset_link(email, settings):
     """A link to choose a new password, to an active account with this address;
     nothing at all for an unknown one (the page says the same either way)."""
     user = User.by_email(email)
-    if user is None or not user.active:
-        return
-    mail.queue(
-        user.email,
-        "Choisir un nouveau mot de passe",
-        "password_reset",
-        user=user,
-        link=password_link(user, "password", settings),
-        hours=LINKS["password"] // tokens.HOUR,
-        base_url=settings.base_url,
-    )
+    if user is not None and user.active:
+        send_password_link(user, "password", settings)
 
 
 def account_of_link(purpose, token, settings):
     """The active account a password link names, or Refused (LinkError when the
     link is mangled or too old). Locked when called inside write_lock()."""
-    user_id, nonce = settings.read_token(purpose, token, LINKS[purpose])
+    user_id, nonce = settings.read_token(purpose, token, LINKS[purpose].max_age)
     user = for_update(User.select().where((User.id == user_id) & User.active)).get_or_none()
     if user is None or nonce != link_nonce(user):
         raise Refused(LINK_USED)
@@ -124,25 +148,13 @@ def invite(settings, *, email, role, name="", partner=None, team=""):
         user.partner = partner if role == "partner" else None
         user.set_password(secrets.token_urlsafe(32))  # known to nobody
         user.save()
-        send_invitation(user, settings)
+        send_password_link(user, "invitation", settings)
     return user
 
 
 def needs_a_partner(role, partner):
     if role == "partner" and partner is None:
         raise Refused("Un compte partenaire est rattaché à une structure : choisissez-la.")
-
-
-def send_invitation(user, settings):
-    mail.queue(
-        user.email,
-        "Votre compte sur le portail Relais",
-        "account_invitation",
-        user=user,
-        link=password_link(user, "invitation", settings),
-        days=LINKS["invitation"] // tokens.DAY,
-        base_url=settings.base_url,
-    )
 
 
 def update(user_id, actor_id, *, name, role, partner, team, active):

@@ -73,6 +73,6 @@ def edit(user_id):
 @bp.post("/<int:user_id>/invitation")
 def send_invitation(user_id):
     user = get_object_or_404(User.select(), (User.id == user_id) & User.active)
-    accounts.send_invitation(user, settings())
+    accounts.send_password_link(user, "invitation", settings())
     flash(f"Une nouvelle invitation est envoyée à {user.email}.", "success")
     return redirect(url_for("accounts.edit", user_id=user.id))
