@@ -21,7 +21,6 @@ cannot handle pages made with File.generated.
 
 import os
 import re
-from datetime import timedelta
 
 from babel.core import UnknownLocaleError
 from flask import current_app, has_app_context
@@ -74,7 +73,12 @@ def prefix(lang):
 def alternates(key):
     """[{lang, path, name, dir}] of the page ``key`` ('permanences/x/') in every language."""
     return [
-        {"lang": lang, "path": prefix(lang) + key, "name": wording.native_name(lang), "dir": wording.direction(lang)}
+        {
+            "lang": lang,
+            "path": prefix(lang) + key,
+            "name": wording.native_name(lang),
+            "dir": wording.direction(lang),
+        }
         for lang in STATE["langs"]
     ]
 
@@ -142,7 +146,9 @@ class Helpers:
         from portal.site.sitegen import GeneratedPage
 
         path = prefix(self.lang) + key
-        page = GeneratedPage(path, title, context.pop("description", ""), (), True, False, template, context, self)
+        page = GeneratedPage(
+            path, title, context.pop("description", ""), (), True, False, template, context, self
+        )
         STATE["meta"][path + "index.md"] = {"lang": self.lang, "alternates": alternates(key)}
         return page
 
@@ -174,7 +180,9 @@ class Helpers:
 
     def closed_reason(self, day, reason, permanence):
         postcode = permanence.place.postcode if permanence.place_id else ""
-        text, typed = wording.closure_reason(day, reason, schedule.public_holidays(day, day, postcode), self.lang)
+        text, typed = wording.closure_reason(
+            day, reason, schedule.public_holidays(day, day, postcode), self.lang
+        )
         return french(text) if typed else text
 
     def change_when(self, change, permanence):
@@ -187,7 +195,9 @@ class Helpers:
         usual = (permanence.opens_at, permanence.closes_at, permanence.place_id)
         if (occurrence.opens_at, occurrence.closes_at, occurrence.place.id) == usual:
             return wording.long_date(occurrence.day, self.lang)
-        return self.dated_hours(occurrence.day, occurrence.opens_at, occurrence.closes_at, occurrence.place, permanence)
+        return self.dated_hours(
+            occurrence.day, occurrence.opens_at, occurrence.closes_at, occurrence.place, permanence
+        )
 
     def dated_hours(self, day, opens_at, closes_at, place, permanence):
         text = escape(wording.date_and_hours(day, opens_at, closes_at, self.lang))
@@ -315,7 +325,11 @@ def on_nav(nav, config, files):
     STATE["navs"]["fr"] = nav
     for lang in STATE["langs"][1:]:
         t = wording.catalog(lang)
-        labels = [t.pgettext("onglet", "Accueil"), t.pgettext("onglet", "Permanences"), t.pgettext("onglet", "Agenda")]
+        labels = [
+            t.pgettext("onglet", "Accueil"),
+            t.pgettext("onglet", "Permanences"),
+            t.pgettext("onglet", "Agenda"),
+        ]
         items = []
         for key, label in zip(NAV_KEYS, labels, strict=True):
             page = files.get_file_from_path(f"{prefix(lang)}{key}index.md").page
@@ -363,10 +377,12 @@ def switcher(page):
         name = escape(alt["name"])
         attrs = Markup(' lang="{}" dir="{}"').format(alt["lang"], alt["dir"])
         if alt["lang"] == current:
-            items.append(Markup("<li><span aria-current=\"page\"{}>{}</span></li>").format(attrs, name))
+            items.append(Markup('<li><span aria-current="page"{}>{}</span></li>').format(attrs, name))
         else:
             href = relative_url(alt["path"], here)
-            items.append(Markup('<li><a href="{}" hreflang="{}"{}>{}</a></li>').format(href, alt["lang"], attrs, name))
+            items.append(
+                Markup('<li><a href="{}" hreflang="{}"{}>{}</a></li>').format(href, alt["lang"], attrs, name)
+            )
     label = escape(t.gettext("Langues"))
     return Markup('<nav class="relais-languages" aria-label="{}"><ul>{}</ul></nav>\n').format(
         label, Markup("").join(items)

@@ -4,7 +4,6 @@ MkDocs loads hooks by file path, as a module of its own; importing the events
 from portal.site.sitegen keeps a single copy of that module in the process.
 """
 
-from portal.site.sitegen import on_config, on_files, on_page_content  # noqa: F401
 from portal.site.languages import (  # noqa: F401
     on_env,
     on_nav,
@@ -12,3 +11,4 @@ from portal.site.languages import (  # noqa: F401
     on_page_markdown,
     on_post_page,
 )
+from portal.site.sitegen import on_config, on_files, on_page_content  # noqa: F401

@@ -16,7 +16,7 @@ import json
 import os
 import posixpath
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlsplit
 
 import jinja2
@@ -26,10 +26,9 @@ from markupsafe import Markup
 from mkdocs.structure.files import File, InclusionLevel
 from peewee import JOIN, fn, prefetch
 
+from portal import urls
 from portal.services import registrations, schedule
 from portal.site import languages
-
-from portal import urls
 from portal.store.db import bind, db, utcnow
 from portal.store.models.base import slugify
 from portal.store.models.events import Event, EventPartner, JobOffer, Topic
