@@ -248,6 +248,20 @@ def test_expired_confirmation_link(app, client, setup, monkeypatch):
     assert response.status_code == 400 and "expiré" in response.get_data(as_text=True)
 
 
+def test_emailed_link_pages_send_no_referrer(app, client, setup):
+    """The token in the address never leaves in a Referer, the page be good or not."""
+    register(client)
+    send_mail(app)
+    path = link_in(setup.messages[-1])
+    for address in (
+        path,
+        path + "abime",
+        "/portail/partenaires/espace/abime",
+        "/portail/partenaires/adresse/x",
+    ):
+        assert client.get(address).headers["Referrer-Policy"] == "no-referrer", address
+
+
 def test_confirmation_link_of_a_purged_registration(app, client, setup):
     register(client)
     send_mail(app)

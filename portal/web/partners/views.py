@@ -15,7 +15,7 @@ from portal.services.errors import NotFound, Refused
 from portal.store.db import utcnow
 from portal.store.models import SHAREABLE_FIELDS, Partner, Sector, Theme
 from portal.web.extensions import limiter
-from portal.web.helpers import settings
+from portal.web.helpers import no_referrer, settings
 from portal.web.partners.forms import LinkRequestForm, RegistrationForm, SelfServiceForm
 
 bp = Blueprint("partners", __name__, url_prefix="/portail/partenaires")
@@ -110,6 +110,7 @@ def registered():
 
 
 @bp.route("/confirmer/<token>", methods=["GET", "POST"], endpoint="confirm")
+@no_referrer
 def confirm_registration(token):
     """GET shows a button, POST confirms: mail scanners that open links
     must not confirm in the user's place."""
@@ -151,6 +152,7 @@ def current_actor(partner):
 
 
 @bp.get("/espace/<token>")
+@no_referrer
 def open_space(token):
     partner, nonce = linked_partner("self-service", token, partners.SELF_SERVICE_MAX_AGE, offer_new=True)
     if partner is None or partner.token_nonce != nonce:
@@ -226,6 +228,7 @@ def erase_data():
 
 
 @bp.route("/adresse/<token>", methods=["GET", "POST"])
+@no_referrer
 def confirm_contact_email(token):
     """The link sent to a new contact address: GET shows a button, POST confirms."""
     partner, nonce = linked_partner("contact-email", token, partners.CONTACT_MAX_AGE)
