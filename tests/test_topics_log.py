@@ -59,6 +59,21 @@ def test_staff_decisions_are_logged_with_who_and_why(app, staff, world):
     assert "Proposé → Retenu" in page and who in page
 
 
+def test_the_partner_sees_the_history_of_its_proposals(app, client, staff, world):
+    open_space(app, client, world["builder"])
+    propose(client)
+    topic = Topic.get(Topic.title == "Précarité énergétique")
+    post(
+        staff,
+        f"/portail/themes/{topic.id}/refuser",
+        {f"refus-{topic.id}-reason": "Une <b>rencontre</b> a eu lieu en mai."},
+        form_url="/portail/themes/",
+    )
+    page = client.get("/portail/themes/proposer").get_data(as_text=True)
+    assert "Proposé → Non retenu (Une &lt;b&gt;rencontre&lt;/b&gt; a eu lieu en mai.)" in page
+    assert "Historique" in page
+
+
 def test_a_held_topic_is_logged_as_the_system(app, staff, world):
     past = make_event(world, start=utcnow() - timedelta(days=2), title="Passée", topic=world["topic"])
     url = f"/portail/rencontres/{past.id}/participants"

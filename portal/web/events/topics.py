@@ -43,8 +43,14 @@ def propose():
     proposals = (
         Topic.select().where(Topic.proposed_by == partner).order_by(Topic.created_at.desc(), Topic.id.desc())
     )
+    proposals = list(proposals)
     return render_template(
-        "topics/propose.html", form=form, partner=partner, proposals=list(proposals), statuses=TOPIC_STATUSES
+        "topics/propose.html",
+        form=form,
+        partner=partner,
+        proposals=proposals,
+        histories=histories(proposals),
+        statuses=TOPIC_STATUSES,
     ), (400 if form.errors else 200)
 
 
