@@ -3,6 +3,7 @@
 import pytest
 
 from portal.services import accounts
+from portal.store.db import utcnow
 from portal.store.models import Partner, User
 from tests.conftest import csrf_token, deliver
 from tests.test_accounts import OLD, choose
@@ -145,3 +146,89 @@ def test_an_unknown_account_is_a_404(client, admin):
     assert client.get(f"{ACCOUNTS}999999").status_code == 404
     token = csrf_token(client, ACCOUNTS)
     assert client.post(f"{ACCOUNTS}999999/invitation", data={"csrf_token": token}).status_code == 404
+
+
+def edit_form(client, **fields):
+    data = {"csrf_token": csrf_token(client, ACCOUNTS), "name": "Nom", "role": "mediator", "partner_id": ""}
+    return {**data, "team": "", "active": "y", **fields}
+
+
+def log_in(app, email, password=OLD):
+    browser = app.test_client()
+    token = csrf_token(browser, "/portail/connexion")
+    browser.post("/portail/connexion", data={"csrf_token": token, "email": email, "password": password})
+    assert browser.get("/portail/").status_code == 200
+    return browser
+
+
+def test_a_new_name_or_team_logs_nobody_out(app, client, admin, make_user):
+    mediator = make_user("mediator")
+    other = log_in(app, "mediator@relais.example")
+    assert (
+        client.post(f"{ACCOUNTS}{admin.id}", data=edit_form(client, name="Moi", role="admin")).status_code
+        == 302
+    )
+    assert client.get(ACCOUNTS).status_code == 200  # the admin who renamed themselves
+    done = client.post(f"{ACCOUNTS}{mediator.id}", data=edit_form(client, name="Paul", team="Sud"))
+    assert done.status_code == 302
+    assert other.get("/portail/").status_code == 200  # the renamed mediator too
+
+
+def test_the_account_of_a_withdrawn_partner_can_still_be_saved(app, client, admin, make_user, partner):
+    user = make_user("partner", email="asso@relais.example", partner=partner)
+    with app.app_context():
+        Partner.update(status="withdrawn").where(Partner.id == partner.id).execute()
+        Partner.create(name="Pas encore confirmée", slug="pas-confirmee", status="pending")
+    page = client.get(f"{ACCOUNTS}{user.id}").get_data(as_text=True)
+    assert "Les Jardins &lt;b&gt;du&lt;/b&gt; Viguier (Retiré de l&#39;annuaire)" in page
+    assert "Pas encore confirmée" not in page  # deleted after 7 days, with its accounts
+    form = edit_form(client, name="Samia", role="partner", partner_id=str(partner.id))
+    del form["active"]
+    assert client.post(f"{ACCOUNTS}{user.id}", data=form).status_code == 302
+    with app.app_context():
+        assert not User.get_by_id(user.id).active
+
+
+def test_a_forged_structure_is_refused(app, client, admin, partner):
+    forged = invite(client, partner_id="999999")
+    assert forged.status_code == 400 and "Ce choix n&#39;existe pas" in forged.get_data(as_text=True)
+
+
+def test_an_accepted_invitation_sends_no_alarm(app, client, admin, partner, mailbox):
+    invite(client, partner_id=str(partner.id))
+    (invitation,) = deliver(app, mailbox)
+    visitor = app.test_client()
+    path = link_in(invitation)
+    assert choose(visitor, path, "une phrase de bienvenue").status_code == 302
+    assert [m["Subject"] for m in deliver(app, mailbox)] == ["Votre compte sur le portail Relais"]
+    # A second submit (a double click) says what to do: the password is saved.
+    again = choose(visitor, path, "une phrase de bienvenue")
+    assert again.status_code == 400
+    assert "Si vous venez de choisir votre mot de passe, connectez-vous" in again.get_data(as_text=True)
+
+
+def test_no_new_invitation_for_someone_who_logged_in(app, client, admin, make_user, mailbox):
+    mediator = make_user("mediator")
+    assert "Envoyer une nouvelle invitation" in client.get(f"{ACCOUNTS}{mediator.id}").get_data(as_text=True)
+    with app.app_context():
+        User.update(last_login_at=utcnow()).where(User.id == mediator.id).execute()
+    assert "Envoyer une nouvelle invitation" not in client.get(f"{ACCOUNTS}{mediator.id}").get_data(
+        as_text=True
+    )
+    refused = client.post(
+        f"{ACCOUNTS}{mediator.id}/invitation", data={"csrf_token": csrf_token(client, ACCOUNTS)}
+    )
+    assert refused.status_code == 409 and "Mot de passe oublié" in refused.get_data(as_text=True)
+    assert deliver(app, mailbox) == []
+
+
+def test_an_admin_demoted_meanwhile_changes_nothing(app, make_user):
+    first, second = make_user("admin", email="a@relais.example"), make_user("admin", email="b@relais.example")
+    with app.app_context():
+        # Two admins demote each other at the same moment: the second to save is no longer an admin.
+        accounts.update(second.id, first.id, name="B", role="mediator", partner=None, team="", active=True)
+        with pytest.raises(accounts.LockOut):
+            accounts.update(
+                first.id, second.id, name="A", role="mediator", partner=None, team="", active=True
+            )
+        assert User.get_by_id(first.id).role == "admin"

@@ -138,7 +138,7 @@ def test_changing_the_password_keeps_this_browser_and_logs_out_the_others(
     done = change(client, OLD, NEW)
     assert done.status_code == 302
     page = client.get("/portail/compte").get_data(as_text=True)
-    assert "Votre mot de passe est changé" in page and "Association test" in page
+    assert "Votre mot de passe a été changé" in page and "Association test" in page
     assert other.get("/portail/compte").status_code == 302  # to the login page
     (message,) = deliver(app, mailbox)
     assert message["Subject"] == "Votre mot de passe a été changé"
@@ -166,3 +166,21 @@ def test_the_account_page_needs_a_login(client):
 
 def test_the_login_page_offers_the_forgotten_password_link(client):
     assert FORGOTTEN in client.get("/portail/connexion").get_data(as_text=True)
+
+
+def test_the_account_page_is_rate_limited(client, login, make_user):
+    make_user("mediator")
+    login("mediator@relais.example", OLD)
+    codes = [change(client, "pas le bon", NEW).status_code for _ in range(11)]
+    assert codes[:10] == [400] * 10 and codes[10] == 429
+
+
+def test_a_remembered_browser_stays_remembered_after_a_new_password(app, client, make_user):
+    make_user("mediator")
+    token = csrf_token(client, "/portail/connexion")
+    data = {"csrf_token": token, "email": "mediator@relais.example", "password": OLD, "remember": "y"}
+    client.post("/portail/connexion", data=data)
+    before = client.get_cookie("remember_token").value
+    assert change(client, OLD, NEW).status_code == 302
+    after = client.get_cookie("remember_token")
+    assert after is not None and after.value != before

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from portal.mail import outbox as mail
 from portal.services import tokens
 from portal.services.errors import NotFound, Refused
+from portal.services.rows import locked
 from portal.store.db import for_update, write_lock
 from portal.store.models import User
 
@@ -43,7 +44,14 @@ LINKS = {
         "auth.welcome", 7 * tokens.DAY, "7 jours", "Votre compte sur le portail Relais", "account_invitation"
     ),
 }
-LINK_USED = "Ce lien a déjà servi, ou un autre mot de passe a été choisi depuis. Demandez-en un nouveau."
+LINK_USED = (
+    "Ce lien a déjà servi. Si vous venez de choisir votre mot de passe, connectez-vous avec lui ; "
+    "sinon, demandez un nouveau lien."
+)
+PASSWORD_HELP = (
+    f"{PASSWORD_MIN_LENGTH} caractères au moins. Une phrase de quelques mots est facile à retenir."
+)
+PARTNER_NEEDED = "Un compte partenaire est rattaché à une structure : choisissez-la."
 
 
 class WrongPassword(Refused):
@@ -95,43 +103,49 @@ def account_of_link(purpose, token, settings):
     """The active account a password link names, or Refused (LinkError when the
     link is mangled or too old). Locked when called inside write_lock()."""
     user_id, nonce = settings.read_token(purpose, token, LINKS[purpose].max_age)
-    user = for_update(User.select().where((User.id == user_id) & User.active)).get_or_none()
-    if user is None or nonce != link_nonce(user):
+    try:
+        user = locked(User, user_id)
+    except NotFound:
+        raise Refused(LINK_USED) from None
+    if not user.active or nonce != link_nonce(user):
         raise Refused(LINK_USED)
     return user
 
 
 def choose_password(purpose, token, password, settings):
-    """The password chosen through an emailed link; the link is used up."""
+    """The password chosen through an emailed link; the link is used up. A
+    forgotten password's change is told to the address (someone else may have
+    used the link); a first password, after an invitation, is not."""
     with write_lock():
         user = account_of_link(purpose, token, settings)
-        _set_password(user, password, settings)
+        _set_password(user, password, settings, tell=purpose == "password")
     return user
 
 
 def change_password(user_id, current, password, settings):
     """A logged-in account changes its password, knowing the current one."""
     with write_lock():
-        user = for_update(User.select().where((User.id == user_id) & User.active)).get_or_none()
-        if user is None or not user.check_password(current):
+        user = locked(User, user_id)
+        if not user.active or not user.check_password(current):
             raise WrongPassword("Le mot de passe actuel n'est pas le bon.")
-        _set_password(user, password, settings)
+        _set_password(user, password, settings, tell=True)
     return user
 
 
-def _set_password(user, password, settings):
+def _set_password(user, password, settings, tell):
     problem = password_problem(password, user.email)
     if problem:
         raise Refused(problem)
     user.set_password(password)
     user.save()  # ends every earlier login (User.save)
-    mail.queue(
-        user.email,
-        "Votre mot de passe a été changé",
-        "password_changed",
-        user=user,
-        base_url=settings.base_url,
-    )
+    if tell:
+        mail.queue(
+            user.email,
+            "Votre mot de passe a été changé",
+            "password_changed",
+            user=user,
+            base_url=settings.base_url,
+        )
 
 
 # -- managed by an admin ------------------------------------------------------------
@@ -152,22 +166,46 @@ def invite(settings, *, email, role, name="", partner=None, team=""):
     return user
 
 
+def invite_again(user_id, settings):
+    """A fresh invitation, for a person who never logged in (the link expired,
+    the email was lost). Someone who did uses « Mot de passe oublié ? »."""
+    with write_lock():
+        user = locked(User, user_id)
+        if not user.active or user.last_login_at is not None:
+            raise Refused(
+                "Cette personne s'est déjà connectée (ou son compte est désactivé) : "
+                "si elle a oublié son mot de passe, elle utilise « Mot de passe oublié ? »."
+            )
+        send_password_link(user, "invitation", settings)
+    return user
+
+
 def needs_a_partner(role, partner):
     if role == "partner" and partner is None:
-        raise Refused("Un compte partenaire est rattaché à une structure : choisissez-la.")
+        raise Refused(PARTNER_NEEDED)
+
+
+class LockOut(Refused):
+    """The change would leave the one making it without the right to make it."""
 
 
 def update(user_id, actor_id, *, name, role, partner, team, active):
     """An admin changes an account. A new role or partner, or a deactivation,
-    ends its logins (User.save). Admins cannot lock themselves out: the one
-    saving stays an active admin, so the portal always keeps one."""
+    ends its logins (User.save). The one saving must still be an active admin
+    (two admins demoting each other at once: the second is refused) and cannot
+    demote or deactivate themselves, so the portal always keeps an admin."""
     needs_a_partner(role, partner)
     with write_lock():
-        user = for_update(User.select().where(User.id == user_id)).get_or_none()
+        # Both rows locked in one statement, in id order: no deadlock between two admins.
+        rows = for_update(User.select().where(User.id.in_([user_id, actor_id])).order_by(User.id))
+        found = {row.id: row for row in rows}
+        user, actor = found.get(user_id), found.get(actor_id)
         if user is None:
             raise NotFound("Ce compte n'existe pas.")
-        if user.id == actor_id and (role != "admin" or not active):
-            raise Refused(
+        if actor is None or actor.role != "admin" or not actor.active:
+            raise LockOut("Seul un administrateur peut modifier les comptes.")
+        if user.id == actor.id and (role != "admin" or not active):
+            raise LockOut(
                 "Vous ne pouvez pas retirer vos propres droits d'administrateur ni désactiver votre compte."
             )
         user.name, user.role, user.team, user.active = name, role, team, active

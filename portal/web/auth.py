@@ -90,6 +90,7 @@ def dashboard():
 @bp.route("/compte", methods=["GET", "POST"])
 @login_required
 @no_store
+@limiter.limit(login_rate_limit, methods=["POST"])  # a borrowed session cannot guess the password
 def account():
     form = ChangePasswordForm()
     form.account_email = current_user.email
@@ -101,11 +102,14 @@ def account():
         except accounts.WrongPassword as error:
             form.current.errors.append(str(error))
         else:
-            # The new password ended every login, this one too: this browser logs in again.
-            login_user(user)
-            flash("Votre mot de passe est changé. Vos autres appareils sont déconnectés.", "success")
+            # The new password ended every login, this one too: this browser logs in
+            # again, and stays logged in if it was (« Rester connecté »).
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            login_user(user, remember=remembered)
+            flash("Votre mot de passe a été changé. Vos autres appareils sont déconnectés.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("account.html", form=form), (400 if form.errors else 200)
+    page = render_template("account.html", form=form, password_help=accounts.PASSWORD_HELP)
+    return page, (400 if form.errors else 200)
 
 
 # -- forgotten password ----------------------------------------------------------------
@@ -117,29 +121,35 @@ def forgotten_password():
     """The answer is the same whether the address has an account or not, so
     nobody can learn who has one."""
     form = ForgottenPasswordForm()
+    validity = accounts.LINKS["password"].validity
     if form.validate_on_submit():
         accounts.send_reset_link(form.email.data, settings())
-        return render_template("password_link_sent.html", email=form.email.data)
-    return render_template("forgotten_password.html", form=form), (400 if form.errors else 200)
+        return render_template("password_link_sent.html", email=form.email.data, validity=validity)
+    page = render_template("forgotten_password.html", form=form, validity=validity)
+    return page, (400 if form.errors else 200)
 
 
 def choose_password(token, purpose):
     """The page of an emailed link (a forgotten password, an invitation) where
     the account's password is chosen; the link works once."""
+    form = NewPasswordForm()
     try:
         user = accounts.account_of_link(purpose, token, settings())
+        form.account_email = user.email
+        if form.validate_on_submit():
+            # Checked again under the lock: the link may have served meanwhile, in another tab.
+            accounts.choose_password(purpose, token, form.password.data, settings())
+            flash("Votre mot de passe est enregistré. Connectez-vous avec lui.", "success")
+            return redirect(url_for("auth.login"))
     except (tokens.LinkError, Refused) as error:
         return render_template("password_link_problem.html", message=str(error)), 400
-    form = NewPasswordForm()
-    form.account_email = user.email
-    if form.validate_on_submit():
-        try:
-            accounts.choose_password(purpose, token, form.password.data, settings())
-        except (tokens.LinkError, Refused) as error:  # used meanwhile, in another tab
-            return render_template("password_link_problem.html", message=str(error)), 400
-        flash("Votre mot de passe est enregistré. Connectez-vous avec lui.", "success")
-        return redirect(url_for("auth.login"))
-    page = render_template("choose_password.html", form=form, user=user, welcome=purpose == "invitation")
+    page = render_template(
+        "choose_password.html",
+        form=form,
+        user=user,
+        welcome=purpose == "invitation",
+        password_help=accounts.PASSWORD_HELP,
+    )
     return page, (400 if form.errors else 200)
 
 

@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, RadioInput
 
 from portal.services.datainclusion import clean_email
 from portal.services.schedule import PARIS
+from portal.store.models import PARTNER_STATUSES
 
 REQUIRED = "Ce champ est obligatoire."
 # The largest whole number every column holds on both engines (PostgreSQL's integer).
@@ -132,6 +133,22 @@ def row_choices(empty, rows, label=lambda row: row.name):
     after a first choice '' reading ``empty`` ("Aucun…" where a row is
     optional, "Choisissez…" where one is required)."""
     return [SelectChoice("", empty)] + [SelectChoice(str(row.id), label(row)) for row in rows]
+
+
+def optional_id(value):
+    """A menu's value: a row's id as text, '' for none (never 'None')."""
+    return "" if value is None else str(value)
+
+
+def id_choice(label, **kwargs):
+    return ChoiceField(label, coerce=optional_id, **kwargs)
+
+
+def partner_label(partner):
+    """A partner in a menu of the team's pages: one not (or no longer) published says so."""
+    if partner.status == "published":
+        return partner.name
+    return f"{partner.name} ({PARTNER_STATUSES[partner.status]})"
 
 
 def text(label, max_length, required=False, **kwargs):

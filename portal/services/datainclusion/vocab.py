@@ -6,9 +6,11 @@ The themes, service types, fees, reception modes and publics come from
 categories ("famille"), which v1 does not accept on a service.
 """
 
+import json
+from pathlib import Path
+
 from data_inclusion.schema import v1
 
-from portal.store.migrations.v0011_datainclusion import THEME_MAP
 from portal.store.models import PARTNER_TYPES
 
 THEMATIQUES = {item.value: item.label for item in v1.Thematique}
@@ -19,11 +21,12 @@ FRAIS = {item.value: item.label for item in v1.Frais}
 MODES_ACCUEIL = {item.value: item.label for item in v1.ModeAccueil}
 RESEAUX_PORTEURS = {item.value: item.label for item in v1.ReseauPorteur}
 
-# Theme codes of earlier data·inclusion versions -> their v1 equivalent: the
-# frozen table migration v0011 applied to the stored codes, which the importer
-# applies to the codes it reads. A code found neither here nor in v1 is kept
-# and listed on the staff page /portail/gestion/import/thematiques.
-OLD_THEMES = THEME_MAP
+# Theme codes of earlier data·inclusion versions -> their v1 equivalent, which
+# the importer applies to the codes it reads. It may grow; migration v0011 keeps
+# its own frozen copy (v0011_themes.json), the table as that step applied it to
+# the stored codes. A code found in neither this nor v1 is kept and listed on
+# the staff page /portail/gestion/import/thematiques.
+OLD_THEMES = json.loads((Path(__file__).parents[2] / "data" / "old_themes.json").read_text(encoding="utf-8"))
 
 
 def v1_themes(slugs):

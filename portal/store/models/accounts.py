@@ -68,9 +68,19 @@ class User(UserMixin, TimestampedModel):
     def save(self, *args, **kwargs):
         """A new password, role or partner, or a deactivation, ends every earlier
         login, whichever page or command saves it."""
-        if self.id is not None and {field.name for field in self.dirty_fields} & ENDS_SESSIONS:
+        if self.id is not None and self.changes_ending_sessions():
             self.session_token = new_session_token()
         return super().save(*args, **kwargs)
+
+    def changes_ending_sessions(self):
+        """Whether a watched column really differs from the stored row: peewee
+        marks a field dirty on any assignment, the same value included (a form
+        saved with only a new name must not log the person out)."""
+        watched = [field for field in self.dirty_fields if field.name in ENDS_SESSIONS]
+        if not watched:
+            return False
+        stored = User.select(*watched).where(User.id == self.id).dicts().get_or_none()
+        return stored is None or any(stored[field.name] != self.__data__.get(field.name) for field in watched)
 
     @property
     def is_active(self):

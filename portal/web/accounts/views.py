@@ -28,7 +28,7 @@ def account_list():
 
 @bp.route("/nouveau", methods=["GET", "POST"])
 def invite():
-    form = InvitationForm()
+    form = InvitationForm().set_partner_choices()
     if form.validate_on_submit():
         try:
             user = accounts.invite(
@@ -44,13 +44,13 @@ def invite():
         else:
             flash(f"Compte créé : une invitation est envoyée à {user.email}.", "success")
             return redirect(url_for("accounts.account_list"))
-    return render_template("accounts/form.html", form=form, user=None), (400 if form.errors else 200)
+    return show_form(form, None)
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
 def edit(user_id):
     user = get_object_or_404(User.select(), User.id == user_id)
-    form = EditAccountForm(obj=user)
+    form = EditAccountForm(obj=user).set_partner_choices(current=user.partner_id)
     if form.validate_on_submit():
         try:
             accounts.update(
@@ -62,17 +62,24 @@ def edit(user_id):
                 team=form.team.data,
                 active=form.active.data,
             )
-        except Refused as error:
-            form.role.errors.append(str(error))
+        except accounts.LockOut as error:
+            unticked = user.id == current_user.id and not form.active.data
+            (form.active if unticked else form.role).errors.append(str(error))
         else:
             flash("Compte enregistré.", "success")
             return redirect(url_for("accounts.account_list"))
-    return render_template("accounts/form.html", form=form, user=user), (400 if form.errors else 200)
+    return show_form(form, user)
+
+
+def show_form(form, user):
+    page = render_template(
+        "accounts/form.html", form=form, user=user, validity=accounts.LINKS["invitation"].validity
+    )
+    return page, (400 if form.errors else 200)
 
 
 @bp.post("/<int:user_id>/invitation")
 def send_invitation(user_id):
-    user = get_object_or_404(User.select(), (User.id == user_id) & User.active)
-    accounts.send_password_link(user, "invitation", settings())
+    user = accounts.invite_again(user_id, settings())
     flash(f"Une nouvelle invitation est envoyée à {user.email}.", "success")
     return redirect(url_for("accounts.edit", user_id=user.id))

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.services.datainclusion import clean_postcode
 from portal.services.schedule import occurrences
-from portal.store.models import PARTNER_STATUSES, RECURRENCES, WEEKDAYS
+from portal.store.models import RECURRENCES, WEEKDAYS
 from portal.web.fields import (
     MONTH_WEEKS,
     CheckboxesField,
@@ -24,29 +24,16 @@ from portal.web.fields import (
     cleaned,
     date_field,
     every_n_weeks_options,
+    id_choice,
+    optional_id,
     options,
+    partner_label,
     row_choices,
     strip,
     text,
     time_field,
     whole_number,
 )
-
-
-def optional_id(value):
-    """A menu's value: a row's id as text, '' for none (never 'None')."""
-    return "" if value is None else str(value)
-
-
-def id_choice(label, **kwargs):
-    return ChoiceField(label, coerce=optional_id, **kwargs)
-
-
-def partner_label(partner):
-    """The team may give a permanence to a partner not (or no longer) published: its status says so."""
-    if partner.status == "published":
-        return partner.name
-    return f"{partner.name} ({PARTNER_STATUSES[partner.status]})"
 
 
 def long_text(label):
