@@ -8,12 +8,13 @@ from portal.store.db import for_update
 LARGEST_ID = 2**31 - 1
 
 
-def locked(model, row_id):
+def locked(model, row_id, *missing):
     """Inside write_lock(): the row of ``model``, re-read and locked until the
-    transaction ends; NotFound when there is none."""
+    transaction ends; NotFound (with the ``missing`` message, if given) when
+    there is none."""
     if not 0 < row_id <= LARGEST_ID:
-        raise NotFound()
+        raise NotFound(*missing)
     row = for_update(model.select().where(model.id == row_id)).get_or_none()
     if row is None:
-        raise NotFound()
+        raise NotFound(*missing)
     return row

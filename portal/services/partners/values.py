@@ -6,8 +6,7 @@ field-to-column map is needed; this module only knows which columns are public
 contact person's.
 """
 
-from portal.services.errors import NotFound
-from portal.store.db import for_update
+from portal.services import rows
 from portal.store.models import Partner, PartnerSector, PartnerTheme, Sector, Theme
 
 PUBLIC_COLUMNS = (
@@ -67,7 +66,4 @@ def address_of(partner):
 
 def locked(partner_id):
     """The partner row, locked until the end of the write_lock() transaction."""
-    partner = for_update(Partner.select().where(Partner.id == partner_id)).get_or_none()
-    if partner is None:
-        raise NotFound("Cette structure n'existe pas ou n'existe plus.")
-    return partner
+    return rows.locked(Partner, partner_id, "Cette structure n'existe pas ou n'existe plus.")
