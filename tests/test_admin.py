@@ -591,12 +591,21 @@ def test_places_list_and_edit(app, staff, rebuilds, world):
     assert response.status_code == 302
     listing = staff.get(f"{BASE}/lieux").get_data(as_text=True)
     assert "Local de la Régie" in listing and "Maison de quartier du Viguier" in listing
-    response = post(staff, f"{BASE}/lieux/nouveau", {**data, "name": "", "postcode": "1100"})
+    response = post(
+        staff, f"{BASE}/lieux/nouveau", {**data, "name": "", "postcode": "1100", "insee_code": "1169"}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Ce champ est obligatoire." in page and "5 chiffres" in page
+    assert "Le code INSEE doit compter 5 caractères (ex. 11069, 2A004)." in page and 'value="1169"' in page
+    assert (
+        post(staff, f"{BASE}/lieux/nouveau", {**data, "name": "Ajaccio", "insee_code": " 2a004 "}).status_code
+        == 302
+    )
     with app.app_context():
-        assert Place.select().count() == 2
-    assert len(rebuilds) == 2
+        assert Place.select().count() == 3
+        assert Place.get(Place.name == "Ajaccio").insee_code == "2A004"
+        assert Place.get(Place.name == "Local de la Régie").insee_code == ""  # not sent: empty, not an error
+    assert len(rebuilds) == 3
 
 
 def test_sector_slug_is_made_once(app, staff, rebuilds, world):

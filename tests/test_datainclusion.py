@@ -224,6 +224,7 @@ def test_services_bring_themes_hours_and_draft_permanences(app, runner, sector, 
         }
         (permanence,) = Permanence.select()
         assert permanence.draft and permanence.recurrence == "monthly" and permanence.month_week == 2
+        assert permanence.place.insee_code == "11069"  # the service has none: its structure's
         assert (permanence.weekdays, permanence.opens_at, permanence.closes_at) == (
             "TU",
             time(14),

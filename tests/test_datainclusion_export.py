@@ -70,6 +70,8 @@ def test_demo_export_is_entirely_valid(client, demo, app):
     assert regie["telephone"].startswith("+33") and regie["date_maj"] <= date.today().isoformat()
     for record in services:
         assert all("--" in code for code in record.get("thematiques", []))  # never a bare category
+    # Every demo permanence is in Carcassonne: its commune's code, not its postcode.
+    assert {r["code_insee"] for r in services if "--permanence-" in r["id"]} == {"11069"}
 
 
 def test_relais_only_data_stays_out(client, demo, app):

@@ -168,6 +168,11 @@ def email_field(label, required=True):
 
 
 def strip(value):
+    """Spaces around typed text go; a text field the request did not send at all
+    is empty text, like an empty input (WTForms leaves it None, which a text
+    column refuses)."""
+    if value is None:
+        return ""
     return value.strip() if isinstance(value, str) else value
 
 

@@ -15,6 +15,7 @@ exporting lets its own directory flow back to the national one.
 
 from portal.services.datainclusion.cleaning import (  # noqa: F401  (used by the forms)
     clean_email,
+    clean_insee_code,
     clean_phone,
     clean_postcode,
     clean_siret,

@@ -73,6 +73,15 @@ def clean_postcode(value):
     return postcode
 
 
+def clean_insee_code(value):
+    """A commune's INSEE code (the Official Geographic Code): 5 digits, or 2A/2B
+    and 3 digits in Corsica. It is not the postcode (Carcassonne: 11069, 11000)."""
+    code = (value or "").strip().upper()
+    if code and not re.fullmatch(r"\d{5}|2[AB]\d{3}", code):
+        raise ValueError("le code INSEE doit compter 5 caractères (ex. 11069, 2A004)")
+    return code
+
+
 def spreadsheet_safe(value):
     """Neutralise formula injection: a cell starting with = + - @ is text."""
     text = ", ".join(value) if isinstance(value, list) else ("" if value is None else str(value))

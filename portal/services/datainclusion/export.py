@@ -154,6 +154,7 @@ def permanence_record(permanence, structure, themes, settings, today):
         "adresse": place.address,
         "code_postal": place.postcode,
         "commune": place.commune,
+        "code_insee": place.insee_code or None,
         "zone_eligibilite": [departement(place.postcode)] if departement(place.postcode) else None,
         "telephone": structure.get("telephone"),
         "courriel": structure.get("courriel"),

@@ -17,7 +17,7 @@ from data_inclusion.schema import v1
 from peewee import DatabaseError
 
 from portal.services.datainclusion import parse
-from portal.services.datainclusion.cleaning import strip_control, unique_slug
+from portal.services.datainclusion.cleaning import clean_insee_code, strip_control, unique_slug
 from portal.services.datainclusion.export import validated
 from portal.services.datainclusion.opening_hours_osm import regular_schedule
 from portal.services.datainclusion.placement import Placement
@@ -256,6 +256,7 @@ class Run:
             address=service.get("adresse", partner.address)[:200],
             postcode=service.get("code_postal", partner.postcode),
             commune=service.get("commune", partner.commune)[:120],
+            insee_code=insee_code_of(service) or partner.insee_code,
             sector=sector,
         )
         permanence = permanence or Permanence(partner=partner, valid_from=self.options.today, draft=True)
@@ -267,6 +268,15 @@ class Run:
         permanence.save()
         self.report.drafts += 1
         return permanence
+
+
+def insee_code_of(service):
+    """The service's commune code if it is one; a malformed one is left out (the
+    place falls back to its structure's), not a reason to skip the service."""
+    try:
+        return clean_insee_code(str(service.get("code_insee") or ""))
+    except ValueError:
+        return ""
 
 
 def find_partner(fields):

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 from portal.services.datainclusion.cleaning import (
     clean_email,
+    clean_insee_code,
     clean_phone,
     clean_postcode,
     clean_siret,
@@ -79,9 +80,7 @@ def parse_structure(record, today):
     postcode = text(record, "code_postal")
     if re.fullmatch(r"\d{4}", postcode):
         postcode = "0" + postcode  # a spreadsheet dropped the leading zero (Ain, Aisne…)
-    insee = text(record, "code_insee").upper()
-    if insee and not re.fullmatch(r"\d{5}|2[AB]\d{3}", insee):
-        raise ValueError("le code INSEE doit compter 5 caractères (ex. 11069, 2A004)")
+    insee = clean_insee_code(text(record, "code_insee"))
     rna = text(record, "rna").upper()
     if rna and not re.fullmatch(r"W\d{9}", rna):
         raise ValueError("le numéro RNA doit être de la forme W123456789")

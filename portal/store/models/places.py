@@ -29,6 +29,7 @@ class Place(BaseModel):
     address = CharField(max_length=200, default="")
     postcode = CharField(max_length=5, default="")
     commune = CharField(max_length=120, default="")
+    insee_code = CharField(max_length=5, default="")  # the commune's, for data·inclusion
     sector = ForeignKeyField(Sector, null=True, backref="places", on_delete="SET NULL")
     accessibility = TextField(default="")  # "rez-de-chaussée, accès fauteuil"…
 

@@ -13,7 +13,7 @@ from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.services.datainclusion import clean_postcode
+from portal.services.datainclusion import clean_insee_code, clean_postcode
 from portal.services.schedule import occurrences
 from portal.store.models import RECURRENCES, WEEKDAYS
 from portal.web.fields import (
@@ -75,6 +75,10 @@ def place_commune():
     return text("Commune (facultatif)", 120)
 
 
+def place_insee_code():
+    return text("Code INSEE de la commune (facultatif)", 5, validators=[cleaned(clean_insee_code)])
+
+
 def place_accessibility():
     return long_text("Accessibilité (facultatif)")
 
@@ -84,6 +88,7 @@ class PlaceForm(RowForm):
     address = place_address()
     postcode = place_postcode()
     commune = place_commune()
+    insee_code = place_insee_code()
     sector_id = id_choice("Quartier")
     accessibility = place_accessibility()
 
