@@ -7,7 +7,7 @@ from datetime import date, time
 import pytest
 
 from portal.demo import load_demo
-from portal.services.datainclusion import clean_phone, clean_siret
+from portal.services.datainclusion.cleaning import clean_phone, clean_siret
 from portal.services.datainclusion.ingest import Options, import_directory
 from portal.services.datainclusion.records import UnreadableFile, read_file
 from portal.store.db import db, utcnow

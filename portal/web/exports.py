@@ -10,7 +10,7 @@ from data_inclusion.schema import v1
 from flask import Blueprint, Response, current_app, redirect, url_for
 
 from portal import urls
-from portal.services.datainclusion import spreadsheet_safe
+from portal.services.datainclusion.cleaning import spreadsheet_safe
 from portal.services.datainclusion.export import ExportSettings, default_source, export, extension
 from portal.web.helpers import csv_response
 

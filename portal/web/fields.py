@@ -19,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, RadioInput
 
-from portal.services.datainclusion import clean_email
+from portal.services.datainclusion.cleaning import clean_email
 from portal.services.schedule import PARIS
 from portal.store.models import PARTNER_STATUSES
 

@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from portal.services import stats
-from portal.services.datainclusion import spreadsheet_safe
+from portal.services.datainclusion.cleaning import spreadsheet_safe
 from portal.services.schedule import PARIS
 from portal.store.db import utcnow
 from portal.store.models import DECLINE_REASONS, REFERRAL_OUTCOMES, REFERRAL_STATUSES, Sector

@@ -5,22 +5,10 @@ data·inclusion is the exchange format of the French social-inclusion field
 team's spreadsheet lets a team start with the directory it already has, and
 exporting lets its own directory flow back to the national one.
 
-- cleaning: field cleaners shared with the portal's forms;
+- cleaning: field cleaners, which the portal's forms use too;
 - vocab: the official codes (from data-inclusion-schema) and Relais' own;
 - opening_hours_osm: permanences as OpenStreetMap opening_hours, and back;
 - export: structures and services that validate against the v1 models;
 - records: reading files (JSON, CSV, XLSX, ODS) into records;
 - ingest: checking records and writing partners.
 """
-
-from portal.services.datainclusion.cleaning import (  # noqa: F401  (used by the forms)
-    clean_email,
-    clean_insee_code,
-    clean_phone,
-    clean_postcode,
-    clean_siret,
-    clean_website,
-    spreadsheet_safe,
-    strip_control,
-    unique_slug,
-)

@@ -44,7 +44,7 @@ def current_values(partner):
 
 
 def apply_public_values(partner, values):
-    from portal.services.datainclusion import unique_slug
+    from portal.services.datainclusion.cleaning import unique_slug
 
     for column in PUBLIC_COLUMNS:
         setattr(partner, column, values[column])

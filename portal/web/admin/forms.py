@@ -13,7 +13,7 @@ from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.services.datainclusion import clean_insee_code, clean_postcode
+from portal.services.datainclusion.cleaning import clean_insee_code, clean_postcode
 from portal.services.schedule import occurrences
 from portal.store.models import RECURRENCES, WEEKDAYS
 from portal.web.fields import (

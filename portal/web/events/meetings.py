@@ -6,7 +6,7 @@ and sign-in sheet. The rules are in portal/services/registrations.py.
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.services import registrations
-from portal.services.datainclusion import spreadsheet_safe
+from portal.services.datainclusion.cleaning import spreadsheet_safe
 from portal.services.errors import Refused
 from portal.services.schedule import short_datetime
 from portal.store.db import utcnow

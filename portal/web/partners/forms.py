@@ -10,7 +10,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from portal.services.datainclusion import clean_email, clean_phone, clean_postcode, clean_siret, clean_website
+from portal.services.datainclusion.cleaning import (
+    clean_email,
+    clean_phone,
+    clean_postcode,
+    clean_siret,
+    clean_website,
+)
 from portal.store.models import (
     PARTNER_STATUSES,
     PARTNER_TYPES,

@@ -6,7 +6,7 @@ from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.services.datainclusion import clean_phone
+from portal.services.datainclusion.cleaning import clean_phone
 from portal.services.schedule import PARIS
 from portal.store.models import CONSENT_METHODS, DECLINE_REASONS, REFERRAL_OUTCOMES, URGENCIES
 from portal.web.fields import (
