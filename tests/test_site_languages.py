@@ -321,6 +321,24 @@ def test_data_derived_text_per_language(site):
     )
 
 
+def test_translated_agenda_filters_by_kind_and_sector(site):
+    """The agenda's views by kind and by sector exist in every language, each
+    filter leading to the same language's view."""
+    html = page(site, "en/agenda/type/forum-emploi")
+    assert re.search(r'<html lang="en" dir="ltr"', html)
+    assert '<h1 id="contenu">Events — Job fair</h1>' in html
+    (nav,) = [n for n in parse(html).iter("nav") if n.attrs.get("aria-label") == "Filter the events"]
+    links = {a.text(): a.attrs["href"] for a in nav.iter("a")}
+    assert '<bdi lang="fr">Ozanam et Albignac</bdi>' in html  # a French name in an English page
+    assert links["All"] == "../../"  # /en/agenda/
+    assert links["Partners' meeting"] == "../rencontre/"  # /en/agenda/type/rencontre/
+    assert links["Ozanam et Albignac"] == "../../secteur/ozanam-et-albignac/"
+    arabic = page(site, "ar/agenda/secteur/ozanam-et-albignac")
+    assert re.search(r'<html lang="ar" dir="rtl"', arabic) and "الكل" in arabic
+    french = page(site, "agenda/type/forum-emploi")  # the French views are unchanged
+    assert '<h1 id="contenu">Agenda — Forum emploi</h1>' in french and ">Tout</a>" in french
+
+
 def test_bilingual_posters(site):
     html = page(site, "permanences/la-conte-et-joliot-curie/affiche/ar")
     assert re.search(r'<html lang="fr" dir="ltr"', html)

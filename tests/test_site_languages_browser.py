@@ -48,6 +48,7 @@ def open_page(browser):
         "/ar/permanences/",
         f"/ar/permanences/{SECTOR}/",
         "/ar/agenda/",
+        f"/ar/agenda/secteur/{SECTOR}/",
         f"/permanences/{SECTOR}/affiche/ar/",
     ],
 )

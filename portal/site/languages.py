@@ -42,6 +42,8 @@ STATE = {"langs": ["fr"], "meta": {}, "navs": {}}  # one build at a time (publis
 
 # Sentences of mkdocs.yml and vocab.py shown on translated pages, for `pybabel extract`.
 THEME_STRINGS = [N_("Passer en mode sombre"), N_("Passer en mode clair")]
+# Words of sitegen's agenda filters (its views say them through the catalog).
+AGENDA_STRINGS = [N_("Agenda"), N_("Tout")]
 # The French labels of vocab.EVENT_KINDS; a label changed there shows in French until translated.
 KIND_LABELS = [
     N_("Rencontre inter-partenaires"),
@@ -142,7 +144,8 @@ class Helpers:
         self.french, self.lang, self.base_url = french_helpers, lang, french_helpers.base_url
         self.t = wording.catalog(lang)
 
-    def page(self, key, title, template, **context):
+    def page(self, key, title, template, in_nav=False, **context):
+        """A page of this language at /<lang>/<key>; its tabs are NAV_KEYS (on_nav), whatever ``in_nav``."""
         from portal.site.sitegen import GeneratedPage
 
         path = prefix(self.lang) + key
@@ -244,16 +247,8 @@ def language_pages(site, helpers, by_sector):
             sector=sector,
             permanences=[view(site, helpers, p) for p in by_sector[sector.id]],
         )
-    upcoming = site.upcoming_events()
-    yield helpers.page(
-        "agenda/",
-        t.gettext("Agenda"),
-        "agenda.html",
-        heading=t.gettext("Agenda"),
-        months=months(upcoming, helpers.lang),
-        filters=None,
-        current="agenda/",
-        feed=("all",),
+    yield from site.agenda_pages(
+        helpers, site.upcoming_events(), say=t.gettext, group=lambda events: months(events, helpers.lang)
     )
 
 

@@ -332,30 +332,24 @@ class SiteData:
                 **common,
             )
 
-    def agenda_pages(self, helpers, upcoming):
-        kinds = [("agenda/", "Tout")] + [
-            (urls.site_path("agenda_kind", code), label) for code, label in EVENT_KINDS.items()
+    def agenda_pages(self, helpers, upcoming, say=lambda text: text, group=None):
+        """The agenda and its views by kind and by sector: in French, or in a
+        tenant's language with ``say`` (the catalog's gettext) and ``group``
+        (events by month, the months named in that language)."""
+        kinds = [("agenda/", say("Tout"))] + [
+            (urls.site_path("agenda_kind", code), say(label)) for code, label in EVENT_KINDS.items()
         ]
         sectors = [(f"agenda/secteur/{s.slug}/", s.name) for s in self.sectors]
         filters = {"kinds": kinds, "sectors": sectors}
-        views = [("agenda/", "Agenda", upcoming, ("all",))]
+        agenda = say("Agenda")
+        views = [("agenda/", agenda, upcoming, ("all",))]
         views += [
-            (
-                urls.site_path("agenda_kind", code),
-                f"Agenda — {label}",
-                [e for e in upcoming if e.kind == code],
-                ("kind", code),
-            )
-            for code, label in EVENT_KINDS.items()
+            (path, f"{agenda} — {label}", [e for e in upcoming if e.kind == code], ("kind", code))
+            for (path, label), code in zip(kinds[1:], EVENT_KINDS, strict=True)
         ]
         views += [
-            (
-                f"agenda/secteur/{s.slug}/",
-                f"Agenda — {s.name}",
-                [e for e in upcoming if e.sector_id == s.id],
-                ("sector", s),
-            )
-            for s in self.sectors
+            (path, f"{agenda} — {name}", [e for e in upcoming if e.sector_id == s.id], ("sector", s))
+            for (path, name), s in zip(sectors, self.sectors, strict=True)
         ]
         for path, title, events, feed in views:
             yield helpers.page(
@@ -364,7 +358,7 @@ class SiteData:
                 "agenda.html",
                 in_nav=(path == "agenda/"),
                 heading=title,
-                months=by_month(events),
+                months=(group or by_month)(events),
                 filters=filters,
                 current=path,
                 feed=feed,
@@ -395,6 +389,8 @@ class PageHelpers:
     def globals(self, current_path):
         return {
             "rel": lambda target: relative(target, current_path),
+            "prefix": "",  # French pages are at the root; /en/ pages set theirs
+            "fr": lambda text: text,  # French text needs no marking on a French page
             "path": urls.site_path,
             "portal_url": lambda path: self.base_url + path,
             "feed_urls": lambda scope, item=None: urls.feed_urls(self.base_url, scope, item),
