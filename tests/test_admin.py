@@ -398,17 +398,18 @@ def test_bad_closure_is_explained(app, staff, rebuilds, world, data, message):
     assert sequence_of(app, pid) == 0 and not rebuilds
 
 
+def another_permanence(world):
+    """A second permanence of the world's sector and place: its closures and
+    changed dates must not be reachable through the first one's pages."""
+    other = dict(
+        title="Autre", weekdays="TU", opens_at=time(14), closes_at=time(16), valid_from=date(2026, 1, 6)
+    )
+    return factories.permanence(world["sector"], world["place"], **other)
+
+
 def test_unknown_or_foreign_ids_are_404(app, staff, world):
     with app.app_context():
-        other = Permanence.create(
-            sector=world["sector"],
-            place=world["place"],
-            title="Autre",
-            weekdays="TU",
-            opens_at=time(14),
-            closes_at=time(16),
-            valid_from=date(2026, 1, 6),
-        )
+        other = another_permanence(world)
         closure = Closure.create(permanence=other, start_date=date(2026, 5, 5), end_date=date(2026, 5, 5))
     for page in ["/partenaires/999", "/permanences/999", "/lieux/999", "/secteurs/999"]:
         assert staff.get(BASE + page).status_code == 404
@@ -540,15 +541,7 @@ def test_bad_changed_occurrence_is_explained(app, staff, rebuilds, world, data, 
 
 def test_changed_occurrences_of_other_permanences_and_csrf(app, staff, world):
     with app.app_context():
-        other = Permanence.create(
-            sector=world["sector"],
-            place=world["place"],
-            title="Autre",
-            weekdays="TU",
-            opens_at=time(14),
-            closes_at=time(16),
-            valid_from=date(2026, 1, 6),
-        )
+        other = another_permanence(world)
         change = OccurrenceChange.create(
             permanence=other, day=date(2026, 5, 5), opens_at=time(9), closes_at=time(10)
         )
