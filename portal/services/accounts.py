@@ -154,12 +154,11 @@ def _set_password(user, password, settings, tell):
 def invite(settings, *, email, role, name="", partner=None, team=""):
     """A new account, and an email to its address with the link to choose its
     password (until then nobody can log in with it)."""
-    needs_a_partner(role, partner)
+    partner = partner_for(role, partner)
     with write_lock():
         if User.by_email(email):
             raise Refused("Un compte existe déjà avec cette adresse e-mail.")
-        user = User(email=email.strip().lower(), name=name, role=role, team=team)
-        user.partner = partner if role == "partner" else None
+        user = User(email=email.strip().lower(), name=name, role=role, team=team, partner=partner)
         user.set_password(secrets.token_urlsafe(32))  # known to nobody
         user.save()
         send_password_link(user, "invitation", settings)
@@ -180,9 +179,14 @@ def invite_again(user_id, settings):
     return user
 
 
-def needs_a_partner(role, partner):
-    if role == "partner" and partner is None:
+def partner_for(role, partner):
+    """The structure an account of ``role`` belongs to: required for a partner
+    account, none for the mediation team's."""
+    if role != "partner":
+        return None
+    if partner is None:
         raise Refused(PARTNER_NEEDED)
+    return partner
 
 
 class LockOut(Refused):
@@ -194,7 +198,7 @@ def update(user_id, actor_id, *, name, role, partner, team, active):
     ends its logins (User.save). The one saving must still be an active admin
     (two admins demoting each other at once: the second is refused) and cannot
     demote or deactivate themselves, so the portal always keeps an admin."""
-    needs_a_partner(role, partner)
+    partner = partner_for(role, partner)
     with write_lock():
         # Both rows locked in one statement, in id order: no deadlock between two admins.
         rows = for_update(User.select().where(User.id.in_([user_id, actor_id])).order_by(User.id))
@@ -208,7 +212,6 @@ def update(user_id, actor_id, *, name, role, partner, team, active):
             raise LockOut(
                 "Vous ne pouvez pas retirer vos propres droits d'administrateur ni désactiver votre compte."
             )
-        user.name, user.role, user.team, user.active = name, role, team, active
-        user.partner = partner if role == "partner" else None
+        user.name, user.role, user.team, user.active, user.partner = name, role, team, active, partner
         user.save()
     return user
